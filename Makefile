@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set up what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DATA   ?= data
+OUT    ?= out
+
+.PHONY: run test bench lint setup browser clean
+
+run: $(STAMP)
+	$(BIN)/aikg run --data $(DATA) --out $(OUT)
+
+test: $(STAMP) browser
+	$(BIN)/ruff check kg tests bench
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP) browser
+	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check kg tests bench
+
+setup: $(STAMP)
+
+# The virtualenv with the locked versions; redone when requirements.lock or pyproject.toml change.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Debian's Chromium for the browser tests (never a browser download at run time).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will be skipped"; \
+	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache

@@ -1,0 +1,136 @@
+"""The named-query library in ``queries/``: parsing headers, binding parameters safely, typed results.
+
+Each ``queries/NAME.rq`` opens with a comment header::
+
+    # title: Who invested in an organisation
+    # description: Every investor in ORG with amounts, dates and status.
+    # param: org: str = openai -- the investee's id
+
+A parameter ``org`` is the SPARQL variable ``?org``; its value is bound by the store (Oxigraph
+substitutions, or a VALUES clause for remote stores), never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kg.paths import QUERY_DIR
+
+
+_PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
+_TYPES = {"str": str, "int": int, "float": float, "date": dt.date, "bool": bool}
+
+
+class QueryError(ValueError):
+    """A named query that does not exist, or a parameter with a wrong name or type."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: object
+    description: str
+
+    def convert(self, value: object) -> object:
+        """``value`` as this parameter's type; text from the command line is parsed."""
+        target = _TYPES[self.type]
+        if isinstance(value, target) and not (target is int and isinstance(value, bool)):
+            return value
+        if target is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, str):
+            raise QueryError(f"parameter '{self.name}' must be {self.type}, got {type(value).__name__} {value!r}")
+        try:
+            if target is dt.date:
+                return dt.date.fromisoformat(value)
+            if target is bool:
+                if value.lower() not in {"true", "false"}:
+                    raise ValueError(value)
+                return value.lower() == "true"
+            return target(value)
+        except ValueError:
+            raise QueryError(f"parameter '{self.name}' must be {self.type}, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    path: Path
+    tags: tuple[str, ...] = field(default=())
+
+    def bind(self, values: dict[str, object]) -> dict[str, object]:
+        """Check names and types of ``values`` and fill in defaults."""
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            names = ", ".join(known) or "none"
+            raise QueryError(f"query '{self.name}' has no parameter {', '.join(unknown)} (parameters: {names})")
+        bound = {}
+        for p in self.params:
+            value = values.get(p.name, p.default)
+            if value is not None:
+                bound[p.name] = p.convert(value)
+        return bound
+
+
+def parse_query_file(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        if m := _PARAM.match(line):
+            name, typ, default, desc = m.groups()
+            if typ not in _TYPES:
+                raise QueryError(f"{path.name}: parameter '{name}' has unknown type '{typ}'")
+            p = Param(name, typ, None, desc or "")
+            params.append(Param(name, typ, p.convert(default) if default is not None else None, desc or ""))
+        elif m := re.match(r"^#\s*(title|description|tags):\s*(.*)$", line):
+            key = m.group(1)
+            meta[key] = (meta.get(key, "") + " " + m.group(2)).strip()
+    if "title" not in meta:
+        raise QueryError(f"{path.name}: the header needs a '# title:' line")
+    tags = tuple(t.strip() for t in meta.get("tags", "").split(",") if t.strip())
+    return NamedQuery(path.stem, meta["title"], meta.get("description", ""), tuple(params), text, path, tags)
+
+
+def library(folder: Path = QUERY_DIR) -> dict[str, NamedQuery]:
+    """Every named query, by name."""
+    return {q.name: q for q in map(parse_query_file, sorted(folder.glob("*.rq")))}
+
+
+def get(name: str, folder: Path = QUERY_DIR) -> NamedQuery:
+    path = folder / f"{name}.rq"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.rq")))
+        raise QueryError(f"no named query '{name}' (known: {known})")
+    return parse_query_file(path)
+
+
+def to_dataframe(variables: list[str], rows: list[tuple]) -> pd.DataFrame:
+    """Rows of Python values → a DataFrame with numbers as numbers and dates as datetimes."""
+    frame = pd.DataFrame.from_records(rows, columns=variables)
+    for col in frame.columns:
+        values = [v for v in frame[col] if v is not None]
+        if not values:
+            continue
+        if all(isinstance(v, Decimal | float | int) and not isinstance(v, bool) for v in values):
+            if all(isinstance(v, int) for v in values) and len(values) == len(frame):
+                frame[col] = frame[col].astype("int64")
+            else:
+                frame[col] = pd.to_numeric(frame[col].map(lambda v: None if v is None else float(v)))
+        elif all(isinstance(v, dt.date) for v in values):
+            frame[col] = pd.to_datetime(frame[col])
+    return frame

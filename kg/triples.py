@@ -1,0 +1,301 @@
+"""Validated records → RDF triples in the aikg ontology, written as N-Triples text.
+
+Triples are produced as N-Triples lines directly rather than through an rdflib graph: at 100k
+organisations the data set has tens of millions of triples, which rdflib's in-memory graph
+cannot hold in reasonable time or memory. The text is loaded into Oxigraph for querying and
+serialising (see :mod:`kg.build`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+
+from kg import namespaces as ns
+from kg.fx import FxTable
+from kg.fieldmap import prop
+from kg.loader import Dataset
+from kg.models import (
+    Amount, Claim, Deal, DealClaim, FxRate, Observation, ObservationClaim, Organisation, ParticipationFigure, Party,
+    Source,
+)
+from kg.vocab import DealKind, Role, default_flow
+
+T = ns.term
+A = f"<{ns.RDF}type>"
+LABEL = f"<{ns.RDFS}label>"
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _lit(text: str, lang: str | None = None) -> str:
+    body = '"' + text.translate(_ESCAPES) + '"'
+    return f"{body}@{lang}" if lang else body
+
+
+def _typed(text: str, datatype: str) -> str:
+    return f'"{text}"^^<{ns.XSD}{datatype}>'
+
+
+def _date(value: date) -> str:
+    return _typed(value.isoformat(), "date")
+
+
+def _bool(value: bool) -> str:
+    return _typed("true" if value else "false", "boolean")
+
+
+def _decimal(value: float) -> str:
+    if value.is_integer():
+        text = f"{int(value)}.0"
+    else:
+        text = repr(value)
+        if "e" in text:  # xsd:decimal has no exponent form
+            text = format(Decimal(text), "f")
+    return f'"{text}"^^<{ns.XSD}decimal>'
+
+
+def _int(value: int) -> str:
+    return _typed(str(value), "integer")
+
+
+class TripleWriter:
+    """Collects N-Triples lines; subjects and objects are passed as IRIs or ready-made literals."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> {p} {o} .\n")
+
+    def link(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"<{s}> {p} <{o}> .\n")
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def _p(local: str) -> str:
+    return f"<{T(local)}>"
+
+
+# Shortcut edges derived from deal participations: (deal kinds or None for any, from-role, to-role, property).
+DERIVED_EDGES: tuple[tuple[frozenset[DealKind] | None, Role, Role, str], ...] = (
+    (frozenset({DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND}), Role.INVESTOR, Role.INVESTEE, "investsIn"),
+    (frozenset({DealKind.JOINT_VENTURE}), Role.PARTNER, Role.VENTURE, "investsIn"),
+    (frozenset({DealKind.ACQUISITION}), Role.ACQUIRER, Role.TARGET, "acquired"),
+    (None, Role.CUSTOMER, Role.PROVIDER, "commitsSpendTo"),
+    (None, Role.PROVIDER, Role.CUSTOMER, "supplies"),
+    (None, Role.LENDER, Role.BORROWER, "lendsTo"),
+    (None, Role.GRANTOR, Role.GRANTEE, "grantsWarrantTo"),
+    (frozenset({DealKind.PARTNERSHIP, DealKind.REVENUE_SHARE}), Role.PARTNER, Role.PARTNER, "partnersWith"),
+)
+
+
+def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
+    """(from org, property local name, to org) shortcut edges implied by one deal."""
+    for kinds, src_role, dst_role, prop in DERIVED_EDGES:
+        if kinds is not None and deal.kind not in kinds:
+            continue
+        for a in deal.parties:
+            if a.role is not src_role:
+                continue
+            for b in deal.parties:
+                if b.role is dst_role and b.org != a.org:
+                    yield a.org, prop, b.org
+
+
+class GraphBuilder:
+    """Emits the triples of a :class:`kg.loader.Dataset`."""
+
+    def __init__(self, dataset: Dataset):
+        self.ds = dataset
+        self.fx: FxTable = dataset.fx
+        self.out = TripleWriter()
+
+    def build(self) -> TripleWriter:
+        for src in self.ds.sources.values():
+            self._source(src)
+        for rate in self.ds.fx_rates:
+            self._fx_rate(rate)
+        for org in self.ds.organisations.values():
+            self._organisation(org)
+        for deal in self.ds.deals.values():
+            self._deal(deal)
+        for obs in self.ds.observations.values():
+            self._observation(obs)
+        return self.out
+
+    def _source(self, src: Source) -> None:
+        w, s = self.out, ns.mint("source", src.id)
+        w.add(s, A, f"<{T('SourceDocument')}>")
+        w.add(s, prop(Source, "id"), _lit(src.id))
+        w.add(s, prop(Source, "publisher"), _lit(src.publisher))
+        w.add(s, prop(Source, "title"), _lit(src.title))
+        w.add(s, prop(Source, "language"), _lit(src.language))
+        w.add(s, prop(Source, "published"), _date(src.published))
+        w.add(s, prop(Source, "published_inferred"), _bool(src.published_inferred))
+        if src.url:
+            w.add(s, prop(Source, "url"), _typed(src.url.translate(_ESCAPES), "anyURI"))
+        if src.seed_file:
+            w.add(s, prop(Source, "seed_file"), _lit(src.seed_file))
+        if src.retrieved:
+            w.add(s, prop(Source, "retrieved"), _date(src.retrieved))
+        if src.author:
+            w.add(s, prop(Source, "author"), _lit(src.author))
+
+    def _fx_rate(self, rate: FxRate) -> None:
+        w, s = self.out, self._fx_iri(rate)
+        w.add(s, A, f"<{T('ExchangeRate')}>")
+        w.add(s, prop(FxRate, "currency"), _lit(rate.currency))
+        w.add(s, prop(FxRate, "date"), _date(rate.date))
+        w.add(s, prop(FxRate, "usd_per_unit"), _decimal(rate.usd_per_unit))
+        w.link(s, prop(FxRate, "source"), ns.mint("source", rate.source))
+        w.add(s, prop(FxRate, "quote"), _lit(rate.quote))
+
+    @staticmethod
+    def _fx_iri(rate: FxRate) -> str:
+        return ns.mint("fx", rate.currency, rate.date.isoformat())
+
+    def _organisation(self, org: Organisation) -> None:
+        w, s = self.out, ns.mint("org", org.id)
+        w.add(s, A, f"<{T('Organisation')}>")
+        for t in org.types:
+            w.add(s, prop(Organisation, "types"), f"<{ns.org_type_class(t)}>")
+        w.add(s, prop(Organisation, "id"), _lit(org.id))
+        w.add(s, prop(Organisation, "name"), _lit(org.name))
+        w.add(s, f"<{ns.SCHEMA}name>", _lit(org.name))
+        for lang, names in org.aliases.items():
+            for name in names:
+                w.add(s, prop(Organisation, "aliases"), _lit(name, lang))
+        if org.parent:
+            w.link(s, prop(Organisation, "parent"), ns.mint("org", org.parent))
+            w.link(ns.mint("org", org.parent), _p("subsidiary"), s)
+        if org.country:
+            w.add(s, prop(Organisation, "country"), _lit(org.country))
+        if org.headquarters:
+            w.add(s, prop(Organisation, "headquarters"), _lit(org.headquarters))
+        if org.description:
+            w.add(s, prop(Organisation, "description"), _lit(org.description))
+        if org.wikidata:
+            w.add(s, prop(Organisation, "wikidata"), _lit(org.wikidata))
+            w.link(s, f"<{ns.SKOS}exactMatch>", ns.WIKIDATA_ENTITY + org.wikidata)
+        if org.lei:
+            w.add(s, prop(Organisation, "lei"), _lit(org.lei))
+        if org.ticker:
+            w.add(s, prop(Organisation, "ticker"), _lit(org.ticker))
+        for src in org.sources:
+            w.link(s, prop(Organisation, "sources"), ns.mint("source", src))
+
+    def _deal(self, deal: Deal) -> None:
+        w, s = self.out, ns.mint("deal", deal.id)
+        w.add(s, A, f"<{T('Deal')}>")
+        w.add(s, A, f"<{ns.deal_kind_class(deal.kind)}>")
+        w.add(s, prop(Deal, "id"), _lit(deal.id))
+        w.add(s, prop(Deal, "kind"), _lit(deal.kind.value))
+        w.add(s, prop(Deal, "title"), _lit(deal.title))
+        if deal.description:
+            w.add(s, prop(Deal, "description"), _lit(deal.description))
+        if deal.part_of:
+            w.link(s, prop(Deal, "part_of"), ns.mint("deal", deal.part_of))
+        for party in deal.parties:
+            p = ns.mint("deal", deal.id, "party", party.org)
+            w.link(s, prop(Deal, "parties"), p)
+            w.add(p, A, f"<{T('Participation')}>")
+            w.link(p, prop(Party, "org"), ns.mint("org", party.org))
+            w.link(p, prop(Party, "role"), ns.code(party.role))
+            w.link(p, prop(Party, "gives"), ns.code(party.gives or default_flow(party.role, deal.kind)))
+            w.add(p, prop(Party, "lead"), _bool(party.lead))
+            w.link(s, _p("involves"), ns.mint("org", party.org))
+        preferred = deal.preferred_claim
+        for i, claim in enumerate(deal.claims):
+            c = self._claim(s, ("deal", deal.id), i, claim, claim is preferred)
+            w.link(c, prop(DealClaim, "status"), ns.code(claim.status))
+            if claim.amount is not None:
+                self._amount(c, prop(DealClaim, "amount"), f"{c}/amount", claim.amount, claim.date)
+            if claim.quantity is not None:
+                self._amount(c, prop(DealClaim, "quantity"), f"{c}/quantity", claim.quantity, claim.date)
+            if claim.term:
+                w.add(c, prop(DealClaim, "term"), _typed(claim.term, "duration"))
+            for org, fig in claim.participations.items():
+                f = f"{c}/party/{org}"
+                w.link(c, prop(DealClaim, "participations"), f)
+                w.add(f, A, f"<{T('ParticipationFigure')}>")
+                w.link(f, _p("participation"), ns.mint("deal", deal.id, "party", org))
+                if fig.amount is not None:
+                    self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date)
+                if fig.stake is not None:
+                    self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date)
+        for a, shortcut, b in derived_edges(deal):
+            w.link(ns.mint("org", a), _p(shortcut), ns.mint("org", b))
+
+    def _claim(self, about: str, path: tuple[str, str], i: int, claim: Claim, preferred: bool) -> str:
+        w, c = self.out, ns.mint(*path, "claim", str(i + 1))
+        w.link(about, prop(Deal, "claims"), c)
+        if preferred:
+            w.link(about, _p("preferredClaim"), c)
+        w.add(c, A, f"<{T('Claim')}>")
+        w.link(c, _p("about"), about)
+        w.link(c, prop(Claim, "source"), ns.mint("source", claim.source))
+        w.add(c, prop(Claim, "quote"), _lit(claim.quote))
+        w.add(c, prop(Claim, "date"), _date(claim.date))
+        w.add(c, prop(Claim, "date_inferred"), _bool(claim.date_inferred))
+        w.link(c, prop(Claim, "evidence"), ns.code(claim.evidence))
+        w.add(c, prop(Claim, "preferred"), _bool(preferred))
+        if claim.preferred_reason:
+            w.add(c, prop(Claim, "preferred_reason"), _lit(claim.preferred_reason))
+        if claim.note:
+            w.add(c, prop(Claim, "note"), _lit(claim.note))
+        return c
+
+    def _amount(self, owner: str, via: str, a: str, amount: Amount, on: date) -> None:
+        w = self.out
+        w.link(owner, via, a)
+        w.add(a, A, f"<{ns.SCHEMA}MonetaryAmount>" if amount.is_money else f"<{T('Quantity')}>")
+        w.add(a, prop(Amount, "undisclosed"), _bool(amount.undisclosed))
+        w.add(a, prop(Amount, "approximate"), _bool(amount.approximate))
+        if amount.per:
+            w.add(a, prop(Amount, "per"), _lit(amount.per))
+        if amount.unit:
+            w.add(a, prop(Amount, "unit"), _lit(amount.unit))
+        for field in ("value", "min", "max"):
+            if (value := getattr(amount, field)) is not None:
+                w.add(a, prop(Amount, field), _decimal(value))
+        if amount.currency is None:
+            return
+        w.add(a, prop(Amount, "currency"), _lit(amount.currency))
+        rate = self.fx.rate(amount.currency, on)
+        if rate is not None:
+            w.link(a, _p("fxRate"), self._fx_iri(rate))
+        for field, value in (("valueUSD", amount.value), ("minValueUSD", amount.min), ("maxValueUSD", amount.max)):
+            if value is not None:
+                w.add(a, _p(field), _decimal(value if rate is None else value * rate.usd_per_unit))
+
+    def _observation(self, obs: Observation) -> None:
+        w, s = self.out, ns.mint("observation", obs.id)
+        w.add(s, A, f"<{T('Observation')}>")
+        w.add(s, prop(Observation, "id"), _lit(obs.id))
+        w.link(s, prop(Observation, "metric"), ns.code(obs.metric))
+        for org in obs.orgs:
+            w.link(s, prop(Observation, "orgs"), ns.mint("org", org))
+        if obs.segment:
+            w.add(s, prop(Observation, "segment"), _lit(obs.segment))
+        if obs.subject:
+            w.add(s, prop(Observation, "subject"), _lit(obs.subject))
+        start, end = obs.period
+        w.add(s, prop(Observation, "start"), _date(start))
+        w.add(s, prop(Observation, "end"), _date(end))
+        if obs.year is not None:
+            w.add(s, prop(Observation, "year"), _int(obs.year))
+        preferred = obs.preferred_claim
+        for i, claim in enumerate(obs.claims):
+            c = self._claim(s, ("observation", obs.id), i, claim, claim is preferred)
+            assert isinstance(claim, ObservationClaim)
+            w.link(c, prop(ObservationClaim, "basis"), ns.code(claim.basis))
+            self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date)
+
+
+def dataset_triples(dataset: Dataset) -> str:
+    """The whole data set as N-Triples text (ontology terms not included)."""
+    return GraphBuilder(dataset).build().text()
+

@@ -1,0 +1,174 @@
+"""Bad input gets a clear error: file, line, field and offending value; every error of a run at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from datasets import mini, write_dataset
+from kg.loader import load_dataset
+from kg.problems import DataError, Severity
+
+
+def problems_for(tmp_path: Path, data: dict) -> list:
+    write_dataset(tmp_path, data)
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path)
+    return [p for p in info.value.problems if p.severity is Severity.ERROR]
+
+
+def only(problems: list):
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0]
+
+
+def test_the_mini_dataset_is_valid(tmp_path: Path) -> None:
+    ds = load_dataset(write_dataset(tmp_path))
+    assert set(ds.organisations) == {"alpha-lab", "beta-cloud", "beta-cloud-services", "gamma-chips"}
+    assert ds.warnings == []
+
+
+def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    write_dataset(tmp_path)
+    (tmp_path / "deals" / "broken.yaml").write_text("- id: x\n  kind: [unclosed\n  title: y\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path)
+    p = only(info.value.problems)
+    assert p.file.endswith("deals/broken.yaml")
+    assert p.line == 3
+    assert "YAML syntax error" in p.message
+
+
+def test_unknown_entity_reference(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["parties"][1]["org"] = "nonexistent-cloud"
+    p = only(problems_for(tmp_path, data))
+    assert (p.field, p.value) == ("parties.1.org", "'nonexistent-cloud'")
+    assert "unknown organisation" in p.message
+    assert p.file.endswith("deals/deals.yaml") and p.line is not None
+
+
+def test_duplicate_id_across_files(tmp_path: Path) -> None:
+    data = mini()
+    data["entities"]["other.yaml"] = [{"id": "alpha-lab", "name": "Alpha again", "types": ["ai_lab"]}]
+    p = only(problems_for(tmp_path, data))
+    assert p.file.endswith("entities/other.yaml") and p.line == 1 and p.field == "id"
+    assert "duplicate id" in p.message and "orgs.yaml" in p.message
+
+
+@pytest.mark.parametrize("field", ["source", "quote"])
+def test_missing_source_or_quote(tmp_path: Path, field: str) -> None:
+    data = mini()
+    del data["deals"]["deals.yaml"][1]["claims"][0][field]
+    p = only(problems_for(tmp_path, data))
+    assert p.field == f"claims.0.{field}" and f"missing required field '{field}'" in p.message
+
+
+def test_empty_quote(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["quote"] = "   "
+    assert only(problems_for(tmp_path, data)).field == "claims.0.quote"
+
+
+def test_unknown_source_reference(tmp_path: Path) -> None:
+    data = mini()
+    data["observations"]["obs.yaml"][0]["claims"][0]["source"] = "nowhere"
+    p = only(problems_for(tmp_path, data))
+    assert (p.field, p.value) == ("claims.0.source", "'nowhere'") and "unknown source" in p.message
+
+
+@pytest.mark.parametrize(("value", "message"), [(-5, "must not be negative"), ("lots", "valid number")])
+def test_negative_or_non_numeric_amount(tmp_path: Path, value: object, message: str) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["amount"]["value"] = value
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "claims.0.amount.value" and p.value == repr(value) and message in p.message
+
+
+def test_minimum_above_maximum(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["amount"] = {"min": 9e9, "max": 2e9, "currency": "USD"}
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "claims.0.amount" and "min 9e+09 is above max 2e+09" in p.message
+
+
+def test_unknown_currency(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["amount"]["currency"] = "DOLLARS"
+    p = only(problems_for(tmp_path, data))
+    assert (p.field, p.value) == ("claims.0.amount.currency", "'DOLLARS'") and "ISO 4217" in p.message
+
+
+def test_currency_without_exchange_rate(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["amount"]["currency"] = "JPY"
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "claims.0.amount.currency" and "no exchange rate for JPY" in p.message
+
+
+def test_malformed_date(tmp_path: Path) -> None:
+    data = mini()
+    data["sources"]["sources.yaml"][0]["published"] = "2025-13-45"
+    p = only(problems_for(tmp_path, data))
+    assert (p.field, p.value, p.line) == ("published", "'2025-13-45'", 6)
+    assert p.file.endswith("sources/sources.yaml")
+
+
+def test_closed_deal_dated_in_the_future(tmp_path: Path) -> None:
+    data = mini()
+    future = (date.today() + timedelta(days=30)).isoformat()
+    data["deals"]["deals.yaml"][0]["claims"][0]["date"] = future
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "claims.0" and "closed deal cannot be dated in the future" in p.message
+
+
+def test_unknown_status(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["status"] = "finalised"
+    p = only(problems_for(tmp_path, data))
+    assert (p.field, p.value) == ("claims.0.status", "'finalised'") and "'closed'" in p.message
+
+
+@pytest.mark.parametrize("value", [17, 1.5])
+def test_percentage_out_of_range(tmp_path: Path, value: float) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][0]["claims"][0]["participations"]["beta-cloud"]["stake"]["value"] = value
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "claims.0.participations.beta-cloud.stake" and "0–1 scale" in p.message
+
+
+def test_unused_source_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    data = mini()
+    data["sources"]["sources.yaml"].append({"id": "unused", "publisher": "P", "title": "T",
+                                            "url": "https://example.org/u", "language": "en",
+                                            "published": "2025-01-01"})
+    ds = load_dataset(write_dataset(tmp_path, data))
+    (warning,) = ds.warnings
+    assert (warning.field, warning.value) == ("id", "'unused'") and "not cited" in warning.message
+
+
+def test_unknown_field_is_an_error(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["amout"] = 5
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "amout" and "unknown field" in p.message
+
+
+def test_parent_cycle(tmp_path: Path) -> None:
+    data = mini()
+    data["entities"]["orgs.yaml"][1]["parent"] = "beta-cloud-services"
+    problems = problems_for(tmp_path, data)
+    assert problems and all("cycle" in p.message for p in problems)
+
+
+def test_all_errors_of_a_run_are_reported_together(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["claims"][0]["status"] = "finalised"
+    data["deals"]["deals.yaml"][2]["parties"][1]["org"] = "nobody"
+    data["sources"]["sources.yaml"][1]["published"] = "yesterday"
+    data["observations"]["obs.yaml"][0]["metric"] = "vibes"
+    problems = problems_for(tmp_path, data)
+    assert sorted(p.field for p in problems) == ["claims.0.status", "metric", "parties.1.org", "published"]
+    assert len({p.file for p in problems}) == 3

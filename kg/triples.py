@@ -212,9 +212,9 @@ class GraphBuilder:
             c = self._claim(s, ("deal", deal.id), i, claim, claim is preferred)
             w.link(c, prop(DealClaim, "status"), ns.code(claim.status))
             if claim.amount is not None:
-                self._amount(c, prop(DealClaim, "amount"), f"{c}/amount", claim.amount, claim.date)
+                self._amount(c, prop(DealClaim, "amount"), f"{c}/amount", claim.amount, claim.date, money=True)
             if claim.quantity is not None:
-                self._amount(c, prop(DealClaim, "quantity"), f"{c}/quantity", claim.quantity, claim.date)
+                self._amount(c, prop(DealClaim, "quantity"), f"{c}/quantity", claim.quantity, claim.date, money=False)
             if claim.term:
                 w.add(c, prop(DealClaim, "term"), _typed(claim.term, "duration"))
             for org, fig in claim.participations.items():
@@ -223,9 +223,9 @@ class GraphBuilder:
                 w.add(f, A, f"<{T('ParticipationFigure')}>")
                 w.link(f, _p("participation"), ns.mint("deal", deal.id, "party", org))
                 if fig.amount is not None:
-                    self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date)
+                    self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date, money=True)
                 if fig.stake is not None:
-                    self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date)
+                    self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date, money=False)
         for a, shortcut, b in derived_edges(deal):
             w.link(ns.mint("org", a), _p(shortcut), ns.mint("org", b))
 
@@ -248,10 +248,10 @@ class GraphBuilder:
             w.add(c, prop(Claim, "note"), _lit(claim.note))
         return c
 
-    def _amount(self, owner: str, via: str, a: str, amount: Amount, on: date) -> None:
+    def _amount(self, owner: str, via: str, a: str, amount: Amount, on: date, money: bool) -> None:
         w = self.out
         w.link(owner, via, a)
-        w.add(a, A, f"<{ns.SCHEMA}MonetaryAmount>" if amount.is_money else f"<{T('Quantity')}>")
+        w.add(a, A, f"<{ns.SCHEMA}MonetaryAmount>" if money else f"<{T('Quantity')}>")
         w.add(a, prop(Amount, "undisclosed"), _bool(amount.undisclosed))
         w.add(a, prop(Amount, "approximate"), _bool(amount.approximate))
         if amount.per:
@@ -292,7 +292,8 @@ class GraphBuilder:
             c = self._claim(s, ("observation", obs.id), i, claim, claim is preferred)
             assert isinstance(claim, ObservationClaim)
             w.link(c, prop(ObservationClaim, "basis"), ns.code(claim.basis))
-            self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date)
+            self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date,
+                         money=claim.value.currency is not None or claim.value.unit is None)
 
 
 def dataset_triples(dataset: Dataset) -> str:

@@ -18,7 +18,7 @@ from kg.triples import dataset_triples
 SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Violation:
     focus: str
     path: str

@@ -105,6 +105,7 @@ class Metric(StrEnum):
     TOKEN_PRICE_INPUT = "token_price_input"
     TOKEN_PRICE_OUTPUT = "token_price_output"
     GROSS_MARGIN = "gross_margin"
+    PROFIT_MARGIN = "profit_margin"
     FUNDING_RAISED_TOTAL = "funding_raised_total"
     DEVELOPMENT_COST = "development_cost"
     INVESTMENT_TOTAL = "investment_total"

@@ -1,0 +1,259 @@
+"""RDF → NetworkX: one edge per deal leg, and an aggregated graph of money flows.
+
+A *leg* is one party handing something to another in a deal: in an equity investment the
+investor hands money to the investee and the investee hands equity back; in a compute
+commitment the customer hands money to the provider and the provider hands compute back.
+Which claim of a deal counts is decided per deal *as of* a date: among the claims dated on or
+before it, the preferred claim if there is one, else the latest. The deal counts if that claim's
+status is among ``statuses``; ranges ("up to", "over") become one figure by ``ranges``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+import networkx as nx
+
+from kg import namespaces as ns
+from kg.store import Store
+from kg.vocab import DealKind, Flow, Role, Status
+
+Ranges = Literal["min", "max", "midpoint"]
+DEFAULT_STATUSES = frozenset({Status.ANNOUNCED, Status.COMMITTED, Status.CLOSED, Status.IN_PROGRESS})
+CATEGORY = {
+    DealKind.EQUITY_INVESTMENT: "investment", DealKind.FUNDING_ROUND: "investment", DealKind.ACQUISITION: "investment",
+    DealKind.WARRANT: "investment", DealKind.COMPUTE_COMMITMENT: "compute", DealKind.CHIP_SUPPLY: "chips",
+    DealKind.DEBT_FINANCING: "debt", DealKind.JOINT_VENTURE: "joint_venture", DealKind.REVENUE_SHARE: "other",
+    DealKind.PARTNERSHIP: "other",
+}
+# Whom a party hands its flow to: the parties in the counter-role.
+COUNTER: dict[Role, tuple[Role, ...]] = {
+    Role.INVESTOR: (Role.INVESTEE,), Role.INVESTEE: (Role.INVESTOR,), Role.CUSTOMER: (Role.PROVIDER,),
+    Role.PROVIDER: (Role.CUSTOMER,), Role.LENDER: (Role.BORROWER,), Role.BORROWER: (Role.LENDER,),
+    Role.GRANTOR: (Role.GRANTEE,), Role.GRANTEE: (Role.GRANTOR,), Role.ACQUIRER: (Role.TARGET,),
+    Role.TARGET: (Role.ACQUIRER,), Role.VENTURE: (Role.PARTNER,), Role.PARTNER: (Role.VENTURE, Role.PARTNER),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a projection counts; stated in every result built on it."""
+
+    as_of: dt.date = field(default_factory=dt.date.today)
+    statuses: frozenset[Status] = DEFAULT_STATUSES
+    ranges: Ranges = "midpoint"
+
+    @classmethod
+    def of(cls, as_of: dt.date | str | None = None, statuses: Iterable[str | Status] | None = None,
+           ranges: Ranges = "midpoint") -> Settings:
+        if ranges not in ("min", "max", "midpoint"):
+            raise ValueError(f"ranges must be min, max or midpoint, got {ranges!r}")
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or dt.date.today())
+        chosen = DEFAULT_STATUSES if statuses is None else frozenset(Status(s) for s in statuses)
+        return cls(day, chosen, ranges)
+
+    def describe(self) -> dict[str, object]:
+        return {"as_of": self.as_of.isoformat(), "statuses": sorted(s.value for s in self.statuses),
+                "ranges": self.ranges}
+
+
+def pick(value: float | None, low: float | None, high: float | None, ranges: Ranges) -> float | None:
+    """One figure from a point or a range: "up to" has only ``high``, "over" only ``low``."""
+    if value is not None:
+        return value
+    if low is not None and high is not None:
+        return {"min": low, "max": high, "midpoint": (low + high) / 2}[ranges]
+    return low if low is not None else high
+
+
+_P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
+     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX schema: <https://schema.org/> " \
+     "PREFIX dcterms: <http://purl.org/dc/terms/> "
+ORGS = _P + """
+SELECT ?id ?label ?type ?alias ?parent ?wikidata ?lei ?ticker WHERE {
+  ?org a aikg:Organisation ; aikg:recordId ?id ; rdfs:label ?label .
+  OPTIONAL { ?org a ?cls . ?cls aikg:code ?type }
+  OPTIONAL { ?org skos:altLabel ?alias }
+  OPTIONAL { ?org aikg:parentOrganisation/aikg:recordId ?parent }
+  OPTIONAL { ?org aikg:wikidataId ?wikidata } OPTIONAL { ?org aikg:lei ?lei } OPTIONAL { ?org aikg:ticker ?ticker }
+}"""
+CLAIMS = _P + """
+SELECT ?deal ?kind ?title ?claim ?date ?status ?evidence ?preferred ?usd ?min_usd ?max_usd ?value ?min ?max
+       ?currency ?approx ?undisclosed ?publisher ?src_title ?url ?seed ?published ?quote WHERE {
+  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:dealKind ?kind ; rdfs:label ?title ; aikg:hasClaim ?claim .
+  ?claim aikg:claimDate ?date ; aikg:status/skos:notation ?status ; aikg:evidence/skos:notation ?evidence ;
+         aikg:isPreferred ?preferred ; aikg:quote ?quote ; aikg:source ?src .
+  ?src aikg:publisherName ?publisher ; dcterms:title ?src_title ; dcterms:issued ?published .
+  OPTIONAL { ?src aikg:url ?url } OPTIONAL { ?src aikg:seedFile ?seed }
+  OPTIONAL { ?claim aikg:amount ?a . ?a aikg:isApproximate ?approx ; aikg:isUndisclosed ?undisclosed .
+    OPTIONAL { ?a schema:currency ?currency }
+    OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd } OPTIONAL { ?a aikg:maxValueUSD ?max_usd }
+    OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:minValue ?min } OPTIONAL { ?a schema:maxValue ?max } }
+}"""
+PARTIES = _P + """
+SELECT ?deal ?org ?role ?gives ?lead ?claim ?usd ?min_usd ?max_usd ?stake WHERE {
+  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:hasParticipation ?p .
+  ?p aikg:party/aikg:recordId ?org ; aikg:role/skos:notation ?role ; aikg:gives/skos:notation ?gives ; aikg:isLead ?lead .
+  OPTIONAL { ?claim aikg:statesParticipation ?f . ?f aikg:participation ?p .
+    OPTIONAL { ?f aikg:amount ?a . OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
+               OPTIONAL { ?a aikg:maxValueUSD ?max_usd } }
+    OPTIONAL { ?f aikg:stake ?s . OPTIONAL { ?s schema:value ?sv } OPTIONAL { ?s schema:minValue ?smin }
+               OPTIONAL { ?s schema:maxValue ?smax } BIND(COALESCE(?sv, ?smax, ?smin) AS ?stake) } }
+}"""
+
+
+def _f(value: object) -> float | None:
+    return None if value is None else float(value) if isinstance(value, Decimal | int | float) else None
+
+
+def _rows(store: Store, text: str) -> list[dict[str, object]]:
+    result = store.query(text)
+    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+
+
+@dataclass
+class _Claim:
+    iri: str
+    date: dt.date
+    status: Status
+    evidence: str
+    preferred: bool
+    usd: tuple[float | None, float | None, float | None]
+    native: str | None
+    approximate: bool
+    undisclosed: bool
+    source: dict[str, object]
+
+
+def _native(row: dict[str, object]) -> str | None:
+    cur = row.get("currency")
+    if cur is None or cur == "USD":
+        return None
+    parts = [f"{float(x) / 1e9:g}B" for x in (row.get("value"), row.get("min"), row.get("max")) if x is not None]
+    return f"{cur} {'–'.join(parts)}" if parts else None
+
+
+def _effective(claims: list[_Claim], as_of: dt.date) -> _Claim | None:
+    """The claim that speaks for the deal on ``as_of``: the preferred one if dated by then, else the latest."""
+    known = [c for c in claims if c.date <= as_of]
+    if not known:
+        return None
+    preferred = [c for c in known if c.preferred]
+    return preferred[0] if preferred else max(known, key=lambda c: (c.date, c.iri))
+
+
+def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph:
+    """One edge per deal leg that counts under ``settings`` (see the module docstring).
+
+    Nodes are organisation ids with ``label``, ``types``, ``aliases``, ``parent``, ``iri``,
+    ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``, ``deal_iri``, ``title``, ``kind``,
+    ``category``, ``flow``, ``primary``, ``status``, ``evidence``, ``date``, ``amount_usd``,
+    ``amount_min_usd``, ``amount_max_usd``, ``approximate``, ``undisclosed``, ``native_amount``,
+    ``stake``, ``in_cycle`` and ``sources``. ``G.graph["settings"]`` states what was counted.
+    """
+    settings = settings or Settings()
+    graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[])
+    _add_orgs(graph, store)
+    claims: dict[str, list[_Claim]] = defaultdict(list)
+    meta: dict[str, tuple[DealKind, str]] = {}
+    for row in _rows(store, CLAIMS):
+        deal = str(row["deal"])
+        meta[deal] = (DealKind(row["kind"]), str(row["title"]))
+        claims[deal].append(_Claim(
+            iri=str(row["claim"]), date=row["date"], status=Status(row["status"]), evidence=str(row["evidence"]),
+            preferred=bool(row["preferred"]), usd=(_f(row["usd"]), _f(row["min_usd"]), _f(row["max_usd"])),
+            native=_native(row), approximate=bool(row.get("approx")), undisclosed=bool(row.get("undisclosed")),
+            source={"publisher": row["publisher"], "title": row["src_title"], "url": row.get("url"),
+                    "seed_file": row.get("seed"), "published": row["published"], "quote": row["quote"],
+                    "preferred": bool(row["preferred"]), "claim_date": row["date"], "status": row["status"]}))
+    parties: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
+    figures: dict[tuple[str, str, str], tuple] = {}
+    for row in _rows(store, PARTIES):
+        deal, org = str(row["deal"]), str(row["org"])
+        parties[deal][org] = {"role": Role(row["role"]), "gives": Flow(row["gives"]), "lead": bool(row["lead"])}
+        if row.get("claim") is not None:
+            figures[(deal, str(row["claim"]), org)] = (_f(row["usd"]), _f(row["min_usd"]), _f(row["max_usd"]),
+                                                       _f(row["stake"]))
+    for deal, deal_claims in claims.items():
+        claim = _effective(deal_claims, settings.as_of)
+        if claim is None or claim.status not in settings.statuses:
+            continue
+        kind, title = meta[deal]
+        sources = [c.source for c in sorted(deal_claims, key=lambda c: c.date)]
+        _add_legs(graph, deal, kind, title, claim, parties[deal], figures, sources, settings.ranges)
+    return graph
+
+
+def _add_orgs(graph: nx.MultiDiGraph, store: Store) -> None:
+    for row in _rows(store, ORGS):
+        oid = str(row["id"])
+        if oid not in graph:
+            graph.add_node(oid, label=str(row["label"]), types=[], aliases=[], parent=row.get("parent"),
+                           iri=ns.mint("org", oid), wikidata=row.get("wikidata"), lei=row.get("lei"),
+                           ticker=row.get("ticker"))
+        node = graph.nodes[oid]
+        for key in ("type", "alias"):
+            value = row.get(key)
+            target = node["types" if key == "type" else "aliases"]
+            if value is not None and value not in target:
+                target.append(str(value))
+
+
+def _add_legs(graph: nx.MultiDiGraph, deal: str, kind: DealKind, title: str, claim: _Claim,
+              parties: dict[str, dict[str, object]], figures: dict, sources: list, ranges: Ranges) -> None:
+    money_payers = [o for o, p in parties.items() if p["gives"] is Flow.MONEY]
+    legs = []
+    for giver, p in parties.items():
+        if p["gives"] is Flow.NONE:
+            continue
+        for taker, q in parties.items():
+            if taker == giver or q["role"] not in COUNTER[p["role"]]:  # type: ignore[index]
+                continue
+            # The figure of a leg: the payer's own stated amount, else the deal's when one party pays.
+            payer = giver if p["gives"] is Flow.MONEY else taker
+            own = figures.get((deal, claim.iri, payer))
+            usd = own[:3] if own and any(x is not None for x in own[:3]) else (
+                claim.usd if len(money_payers) <= 1 or payer not in money_payers else (None, None, None))
+            stake = (figures.get((deal, claim.iri, taker)) or (None,) * 4)[3] if p["gives"] is Flow.EQUITY else None
+            legs.append((giver, taker, p["gives"], usd, stake))
+    has_money = any(flow is Flow.MONEY for _, _, flow, _, _ in legs)
+    for i, (giver, taker, flow, usd, stake) in enumerate(legs):
+        value, low, high = usd
+        graph.add_edge(
+            giver, taker, key=f"{deal}:{giver}:{taker}:{flow.value}",
+            deal=deal, deal_iri=ns.mint("deal", deal), title=title, kind=kind.value, category=CATEGORY[kind],
+            flow=flow.value, primary=(flow is Flow.MONEY) if has_money else i == 0, status=claim.status.value,
+            evidence=claim.evidence, date=claim.date, amount_usd=pick(value, low, high, ranges),
+            amount_min_usd=low if value is None else value, amount_max_usd=high if value is None else value,
+            approximate=claim.approximate or (value is None and (low is None) != (high is None)),
+            undisclosed=claim.undisclosed or all(x is None for x in usd), native_amount=claim.native,
+            stake=stake, in_cycle=False, sources=sources)
+
+
+def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    """Aggregate the money legs into one weighted edge per ordered pair.
+
+    Edge attributes: ``amount`` (sum of known USD amounts), ``deals`` (deal ids), ``undisclosed``
+    (legs without a figure). Node attributes are copied from ``legs``.
+    """
+    flows = nx.DiGraph(settings=legs.graph.get("settings", {}))
+    flows.add_nodes_from(legs.nodes(data=True))
+    for u, v, data in legs.edges(data=True):
+        if data["flow"] != Flow.MONEY.value:
+            continue
+        if not flows.has_edge(u, v):
+            flows.add_edge(u, v, amount=0.0, deals=[], undisclosed=0)
+        edge = flows[u][v]
+        edge["deals"].append(data["deal"])
+        if data["amount_usd"] is None:
+            edge["undisclosed"] += 1
+        else:
+            edge["amount"] += data["amount_usd"]
+    return flows
+
+

@@ -30,7 +30,6 @@ from kg.paths import ONTOLOGY_DIR
 from kg.store import EmbeddedStore
 from kg.triples import dataset_triples
 
-
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR = "graph", "store"
 DATA_NT, DATA_TTL, DATA_JSONLD, MANIFEST = "aikg.nt", "aikg.ttl", "aikg.jsonld", "manifest.json"

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from kg import namespaces as ns
 from kg.models import (
-    Amount, Claim, Deal, DealClaim, FxRate, Observation, ObservationClaim, Organisation, ParticipationFigure,
-    Party, Record, Source,
+    Amount,
+    Claim,
+    Deal,
+    DealClaim,
+    FxRate,
+    Observation,
+    ObservationClaim,
+    Organisation,
+    ParticipationFigure,
+    Party,
+    Record,
+    Source,
 )
 
 _A = ns.ONTOLOGY

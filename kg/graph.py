@@ -19,7 +19,6 @@ from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.store import EmbeddedStore, RemoteStore, Store
 
 
-
 @dataclass
 class KnowledgeGraph:
     """The built graph: its data folder, output folder and the store queries run against."""

@@ -7,7 +7,6 @@ These models are the single schema of the data files. Checks that need more than
 from __future__ import annotations
 
 import math
-import re
 from datetime import date
 from typing import Annotated, Self
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -92,13 +92,15 @@ SELECT ?deal ?kind ?title ?claim ?date ?status ?evidence ?preferred ?usd ?min_us
   OPTIONAL { ?src aikg:url ?url } OPTIONAL { ?src aikg:seedFile ?seed }
   OPTIONAL { ?claim aikg:amount ?a . ?a aikg:isApproximate ?approx ; aikg:isUndisclosed ?undisclosed .
     OPTIONAL { ?a schema:currency ?currency }
-    OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd } OPTIONAL { ?a aikg:maxValueUSD ?max_usd }
-    OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:minValue ?min } OPTIONAL { ?a schema:maxValue ?max } }
+    OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
+    OPTIONAL { ?a aikg:maxValueUSD ?max_usd } OPTIONAL { ?a schema:value ?value }
+    OPTIONAL { ?a schema:minValue ?min } OPTIONAL { ?a schema:maxValue ?max } }
 }"""
 PARTIES = _P + """
 SELECT ?deal ?org ?role ?gives ?lead ?claim ?usd ?min_usd ?max_usd ?stake WHERE {
   ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:hasParticipation ?p .
-  ?p aikg:party/aikg:recordId ?org ; aikg:role/skos:notation ?role ; aikg:gives/skos:notation ?gives ; aikg:isLead ?lead .
+  ?p aikg:party/aikg:recordId ?org ; aikg:role/skos:notation ?role ; aikg:gives/skos:notation ?gives ;
+     aikg:isLead ?lead .
   OPTIONAL { ?claim aikg:statesParticipation ?f . ?f aikg:participation ?p .
     OPTIONAL { ?f aikg:amount ?a . OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
                OPTIONAL { ?a aikg:maxValueUSD ?max_usd } }

@@ -22,7 +22,6 @@ import pandas as pd
 
 from kg.paths import QUERY_DIR
 
-
 _PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
 _TYPES = {"str": str, "int": int, "float": float, "date": dt.date, "bool": bool}
 

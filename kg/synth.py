@@ -40,7 +40,7 @@ def _lines(records: Iterable[dict]) -> str:
 class _Generator:
     def __init__(self, orgs: int, seed: int):
         self.n = orgs
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible test data, not security
         self.sources = max(1, orgs // 10)
         self.today = date(2026, 6, 30)  # fixed, so output does not depend on the run date
 

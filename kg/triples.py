@@ -13,11 +13,20 @@ from datetime import date
 from decimal import Decimal
 
 from kg import namespaces as ns
-from kg.fx import FxTable
 from kg.fieldmap import prop
+from kg.fx import FxTable
 from kg.loader import Dataset
 from kg.models import (
-    Amount, Claim, Deal, DealClaim, FxRate, Observation, ObservationClaim, Organisation, ParticipationFigure, Party,
+    Amount,
+    Claim,
+    Deal,
+    DealClaim,
+    FxRate,
+    Observation,
+    ObservationClaim,
+    Organisation,
+    ParticipationFigure,
+    Party,
     Source,
 )
 from kg.vocab import DealKind, Role, default_flow
@@ -94,7 +103,7 @@ DERIVED_EDGES: tuple[tuple[frozenset[DealKind] | None, Role, Role, str], ...] = 
 
 def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
     """(from org, property local name, to org) shortcut edges implied by one deal."""
-    for kinds, src_role, dst_role, prop in DERIVED_EDGES:
+    for kinds, src_role, dst_role, shortcut in DERIVED_EDGES:
         if kinds is not None and deal.kind not in kinds:
             continue
         for a in deal.parties:
@@ -102,7 +111,7 @@ def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
                 continue
             for b in deal.parties:
                 if b.role is dst_role and b.org != a.org:
-                    yield a.org, prop, b.org
+                    yield a.org, shortcut, b.org
 
 
 class GraphBuilder:
@@ -214,7 +223,8 @@ class GraphBuilder:
             if claim.amount is not None:
                 self._amount(c, prop(DealClaim, "amount"), f"{c}/amount", claim.amount, claim.date, money=True)
             if claim.quantity is not None:
-                self._amount(c, prop(DealClaim, "quantity"), f"{c}/quantity", claim.quantity, claim.date, money=False)
+                self._amount(c, prop(DealClaim, "quantity"), f"{c}/quantity", claim.quantity, claim.date,
+                             money=False)
             if claim.term:
                 w.add(c, prop(DealClaim, "term"), _typed(claim.term, "duration"))
             for org, fig in claim.participations.items():
@@ -223,9 +233,11 @@ class GraphBuilder:
                 w.add(f, A, f"<{T('ParticipationFigure')}>")
                 w.link(f, _p("participation"), ns.mint("deal", deal.id, "party", org))
                 if fig.amount is not None:
-                    self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date, money=True)
+                    self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date,
+                                 money=True)
                 if fig.stake is not None:
-                    self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date, money=False)
+                    self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date,
+                                 money=False)
         for a, shortcut, b in derived_edges(deal):
             w.link(ns.mint("org", a), _p(shortcut), ns.mint("org", b))
 

@@ -10,8 +10,8 @@ import rdflib
 from rdflib.namespace import SH
 
 from kg import namespaces as ns
-from kg.paths import ONTOLOGY_DIR
 from kg.loader import Dataset, load_dataset
+from kg.paths import ONTOLOGY_DIR
 from kg.problems import Problem
 from kg.triples import dataset_triples
 

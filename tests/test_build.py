@@ -11,9 +11,9 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
+from datasets import mini, write_dataset
 
 import kg
-from datasets import mini, write_dataset
 from kg.build import DATA_JSONLD, DATA_NT, DATA_TTL, GRAPH_DIR, MANIFEST, build, is_current
 from kg.cli import main
 from kg.problems import DataError
@@ -41,7 +41,8 @@ def test_round_trip_amounts_dates_and_sources(built: kg.KnowledgeGraph) -> None:
         SELECT ?deal ?date ?value ?max ?max_usd ?currency ?source ?quote ?preferred WHERE {
           ?d aikg:recordId ?deal ; aikg:hasClaim ?c . ?c aikg:claimDate ?date ; aikg:quote ?quote ;
           aikg:isPreferred ?preferred ; aikg:source/aikg:recordId ?source ; aikg:amount ?a .
-          OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:maxValue ?max } OPTIONAL { ?a aikg:maxValueUSD ?max_usd }
+          OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:maxValue ?max }
+          OPTIONAL { ?a aikg:maxValueUSD ?max_usd }
           OPTIONAL { ?a schema:currency ?currency } } ORDER BY ?deal ?date""")
     rows = {(r.deal, r.source): r for r in frame.itertuples()}
     first = rows[("beta-alpha-equity", "wire-1")]
@@ -51,7 +52,8 @@ def test_round_trip_amounts_dates_and_sources(built: kg.KnowledgeGraph) -> None:
     # the native EUR figure is kept, the USD figure beside it uses the sourced rate 1.25
     assert (second.max, second.currency, second.max_usd, bool(second.preferred)) == (12e9, "EUR", 15e9, True)
     undisclosed = built.sparql("""PREFIX aikg: <https://w3id.org/aikg/ontology#>
-        SELECT ?u WHERE { ?d aikg:recordId "gamma-alpha-chips" ; aikg:preferredClaim/aikg:amount/aikg:isUndisclosed ?u }""")
+        SELECT ?u WHERE { ?d aikg:recordId "gamma-alpha-chips" ;
+                             aikg:preferredClaim/aikg:amount/aikg:isUndisclosed ?u }""")
     assert undisclosed.u.tolist() == [True]
 
 
@@ -125,13 +127,12 @@ def test_cli_build_validate_and_stats(tmp_path: Path) -> None:
 
 
 def test_shacl_catches_what_bypasses_the_models(tmp_path: Path) -> None:
-    from kg.validate import shacl_graph, validate  # noqa: F401  (shape check on a hand-broken graph)
-
     import pyshacl
     import rdflib
 
     from kg.loader import load_dataset
     from kg.paths import ONTOLOGY_DIR
+    from kg.validate import shacl_graph, validate  # noqa: F401  (shape check on a hand-broken graph)
 
     graph = shacl_graph(load_dataset(write_dataset(tmp_path / "data")))
     stake = next(s for s, _, o in graph.triples((None, rdflib.URIRef("https://w3id.org/aikg/ontology#unit"), None))

@@ -206,23 +206,40 @@ def _add_orgs(graph: nx.MultiDiGraph, store: Store) -> None:
                 target.append(str(value))
 
 
-def _add_legs(graph: nx.MultiDiGraph, deal: str, kind: DealKind, title: str, claim: _Claim,
-              parties: dict[str, dict[str, object]], figures: dict, sources: list, ranges: Ranges) -> None:
-    money_payers = [o for o, p in parties.items() if p["gives"] is Flow.MONEY]
-    legs = []
+def _counterparts(parties: dict[str, dict[str, object]]) -> dict[str, list[str]]:
+    """Whom each party hands its flow to: the parties in its counter-role.
+
+    Partners of a joint venture deal with the venture, not with each other; partners of a
+    partnership (no venture) deal with each other.
+    """
+    has_venture = any(p["role"] is Role.VENTURE for p in parties.values())
+    pairs: dict[str, list[str]] = {}
     for giver, p in parties.items():
         if p["gives"] is Flow.NONE:
             continue
-        for taker, q in parties.items():
-            if taker == giver or q["role"] not in COUNTER[p["role"]]:  # type: ignore[index]
-                continue
-            # The figure of a leg: the payer's own stated amount, else the deal's when one party pays.
-            payer = giver if p["gives"] is Flow.MONEY else taker
+        roles = (Role.VENTURE,) if p["role"] is Role.PARTNER and has_venture else COUNTER[p["role"]]  # type: ignore[index]
+        pairs[giver] = [t for t, q in parties.items() if t != giver and q["role"] in roles]
+    return pairs
+
+
+def _add_legs(graph: nx.MultiDiGraph, deal: str, kind: DealKind, title: str, claim: _Claim,
+              parties: dict[str, dict[str, object]], figures: dict, sources: list, ranges: Ranges) -> None:
+    pairs = _counterparts(parties)
+    payers = [o for o, p in parties.items() if p["gives"] is Flow.MONEY]
+    # The deal's total belongs to a leg only when one party pays exactly one other.
+    single = len(payers) == 1 and len(pairs[payers[0]]) == 1
+    legs = []
+    for giver, takers in pairs.items():
+        flow = parties[giver]["gives"]
+        for taker in takers:
+            payer = giver if flow is Flow.MONEY else taker
             own = figures.get((deal, claim.iri, payer))
-            usd = own[:3] if own and any(x is not None for x in own[:3]) else (
-                claim.usd if len(money_payers) <= 1 or payer not in money_payers else (None, None, None))
-            stake = (figures.get((deal, claim.iri, taker)) or (None,) * 4)[3] if p["gives"] is Flow.EQUITY else None
-            legs.append((giver, taker, p["gives"], usd, stake))
+            if own and any(x is not None for x in own[:3]):
+                usd = own[:3]  # the payer's own stated amount
+            else:
+                usd = claim.usd if single else (None, None, None)
+            stake = (figures.get((deal, claim.iri, taker)) or (None,) * 4)[3] if flow is Flow.EQUITY else None
+            legs.append((giver, taker, flow, usd, stake))
     has_money = any(flow is Flow.MONEY for _, _, flow, _, _ in legs)
     for i, (giver, taker, flow, usd, stake) in enumerate(legs):
         value, low, high = usd

@@ -228,13 +228,14 @@ def _sparql_iri(iri: str) -> str:
 
 def _sparql_string(text: str) -> str:
     # ECHAR escapes for quote, backslash and line breaks; and a 'u'/'U' right after a backslash is
-    # written as \u0075/\u0055, so that an endpoint that expands \u escapes before parsing (as
-    # SPARQL 1.1 §19.2 says; rdflib does) reads the same value as one that does not (Oxigraph)
+    # written as \U00000075/\U00000055, so that an endpoint that expands codepoint escapes before
+    # parsing (as SPARQL 1.1 §19.2 says; rdflib does, greedily taking 8 hex digits after \u) reads
+    # the same value as one that does not (Oxigraph)
     out = []
     after_backslash = False
     for ch in text:
         if after_backslash and ch in "uU":
-            out.append("\\u0075" if ch == "u" else "\\u0055")
+            out.append("\\U00000075" if ch == "u" else "\\U00000055")
         else:
             out.append(_STRING_ESCAPES.get(ch, ch))
         after_backslash = ch == "\\"
@@ -378,10 +379,12 @@ class EmbeddedStore:
                 store = ox.Store(str(target))
                 for file in ntriples_files:
                     file = Path(file)
-                    fmt = _rdf_format(file)
-                    opener = gzip.open if file.suffix == ".gz" else open
-                    with opener(file, "rb") as stream:
-                        store.bulk_load(stream, fmt, base_iri=file.resolve().as_uri())
+                    fmt, base = _rdf_format(file), file.resolve().as_uri()
+                    if file.suffix == ".gz":
+                        with gzip.open(file, "rb") as stream:
+                            store.bulk_load(stream, fmt, base_iri=base)
+                    else:
+                        store.bulk_load(path=str(file), format=fmt, base_iri=base)
                 store.flush()
                 store.optimize()
                 del store

@@ -18,6 +18,9 @@ from kg.vocab import DealKind, Evidence, Role, Status
 ORGS = ["alpha-lab", "beta-cloud", "beta-cloud-services", "gamma-chips"]
 SOURCES = ["wire-1", "wire-2"]
 money = st.floats(min_value=0, max_value=1e13, allow_nan=False, allow_infinity=False)
+# YAML folds control characters and line separators (NEL, U+2028) in text: they are not text a source quotes
+text = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=60).filter(
+    lambda s: s.strip() == s and s)
 
 
 @st.composite
@@ -39,7 +42,7 @@ def deals(draw: st.DrawFn) -> dict:
     claims = []
     for i in range(n_claims):
         claim = {"source": draw(st.sampled_from(SOURCES)),
-                 "quote": draw(st.text(min_size=1, max_size=60).filter(lambda s: s.strip())),
+                 "quote": draw(text),
                  "date": draw(st.dates(min_value=dt.date(2019, 1, 1),
                                        max_value=dt.date(2025, 12, 31))).isoformat(),
                  "status": draw(st.sampled_from(list(Status))).value,
@@ -48,7 +51,7 @@ def deals(draw: st.DrawFn) -> dict:
             claim.update(preferred=True, preferred_reason="the primary source")
         claims.append(claim)
     return {"id": "random-deal", "kind": draw(st.sampled_from(list(DealKind))).value,
-            "title": draw(st.text(min_size=1, max_size=40).filter(lambda s: s.strip())),
+            "title": draw(text),
             "parties": [{"org": o, "role": draw(st.sampled_from(list(Role))).value} for o in parties],
             "claims": claims}
 

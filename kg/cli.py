@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,17 +12,21 @@ from pathlib import Path
 import click
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import kg
 from kg import build as build_stage
 from kg import queries
+from kg.metrics.export import write_metrics
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.problems import DataError
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
+from kg.vocab import Status
 
-out_console = Console(highlight=False)
+# Piped output is not cut to 80 columns.
+out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
 err_console = Console(stderr=True, highlight=False)
 FORMATS = click.Choice(["table", "csv", "json", "md"])
 
@@ -42,11 +48,45 @@ def data_options(func: Callable) -> Callable:
             errors = sum(p.severity == "error" for p in exc.problems)
             err_console.print(f"[bold red]{errors} error(s); nothing was written.[/]")
             sys.exit(1)
-        except queries.QueryError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(2)
 
     return wrapper
+
+
+def settings_options(func: Callable) -> Callable:
+    """--as-of, --status and --ranges: what the projection counts (see kg.projection.Settings)."""
+
+    @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Count deals as they stood on DATE.")
+    @click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
+                  help="A deal status to count (repeatable; default: announced, committed, closed, in_progress).")
+    @click.option("--ranges", type=click.Choice(["min", "max", "midpoint"]), default="midpoint", show_default=True,
+                  help="How to count a range such as 'up to' or 'between'.")
+    @functools.wraps(func)
+    def wrapper(*args: object, as_of: str | None, statuses: tuple[str, ...], ranges: str, **kwargs: object) -> object:
+        try:
+            settings = {"as_of": dt.date.fromisoformat(as_of) if as_of else None,
+                        "statuses": list(statuses) or None, "ranges": ranges}
+        except ValueError:
+            raise click.BadParameter(f"not a date (YYYY-MM-DD): {as_of!r}", param_hint="--as-of") from None
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict) -> None:
+    """Print a result with the settings it rests on: a header line, or an envelope in JSON."""
+    line = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in about.items())
+    if fmt == "json":
+        rows = json.loads(frame.to_json(orient="records", date_format="iso"))
+        click.echo(json.dumps({"title": title, **about, "rows": rows}, indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        err_console.print(f"{title} ({line})", markup=False, soft_wrap=True)
+    else:
+        out_console.print(f"[bold]{title}[/]\n{line}", soft_wrap=True)
+    emit(frame, fmt)
 
 
 def _progress() -> tuple[Callable[[str], None], Callable[[], None]]:
@@ -198,6 +238,114 @@ def synth(orgs: int, seed: int, out: Path, data: Path | None) -> None:
     """Write a synthetic data set of --orgs organisations (about 5 deals each) to --out."""
     counts = synth_data(orgs, seed, out)
     out_console.print("wrote " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" to {out}/")
+
+
+@main.command()
+@data_options
+@settings_options
+@click.argument("a")
+@click.option("--to", "to", default=None, help="Only the exposure to this organisation.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def exposure(data: Path, out: Path, settings: dict, a: str, to: str | None, fmt: str) -> None:
+    """A's direct exposure by channel (equity at risk, contracted revenue, credit, supplier dependence)."""
+    frame = _load(data, out).exposure(a, to=to, **settings)
+    emit_with_settings(frame, fmt, f"Exposure of {a}" + (f" to {to}" if to else ""), frame.attrs["settings"])
+
+
+@main.command(name="exposed-to")
+@data_options
+@settings_options
+@click.argument("x")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def exposed_to(data: Path, out: Path, settings: dict, x: str, fmt: str) -> None:
+    """Who is exposed to X: direct channels, look-through ownership and DebtRank contagion, ranked."""
+    frame = _load(data, out).exposed_to(x, **settings)
+    emit_with_settings(frame, fmt, f"Who is exposed to {x}", frame.attrs["settings"])
+
+
+@main.command()
+@data_options
+@settings_options
+@click.argument("x", required=False)
+@click.option("--kind", type=click.Choice(["funders", "customers", "suppliers", "market"]), default="funders",
+              show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def concentration(data: Path, out: Path, settings: dict, x: str | None, kind: str, fmt: str) -> None:
+    """HHI (2023 US Merger Guidelines bands) and top-k shares of X's funders, customers or suppliers."""
+    if x is None and kind != "market":
+        raise click.UsageError("give an organisation, or --kind market")
+    result = _load(data, out).concentration(x, kind, **settings)  # type: ignore[arg-type]
+    hhi = "n/a (no known amounts)" if result.hhi is None else f"{result.hhi:,.0f} ({result.label})"
+    about = {**result.settings, "HHI": hhi,
+             "top-1 share": "n/a" if result.top1 is None else f"{result.top1:.1%}",
+             "top-3 share": "n/a" if result.top3 is None else f"{result.top3:.1%}",
+             "legs without a figure": str(result.undisclosed)}
+    emit_with_settings(result.table, fmt, f"Concentration of {x or 'the market'}: {kind}", about)
+
+
+@main.command()
+@data_options
+@settings_options
+@click.option("--max-len", type=click.IntRange(2, 8), default=5, show_default=True, help="Most parties in a cycle.")
+@click.option("--max-cycles", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--legs", "show_legs", is_flag=True, help="List every leg of every cycle.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def cycles(data: Path, out: Path, settings: dict, max_len: int, max_cycles: int, show_legs: bool, fmt: str) -> None:
+    """Circular deals: money that leaves a party and comes back through 2 to --max-len parties."""
+    result = _load(data, out).cycles(max_len=max_len, max_cycles=max_cycles, **settings)
+    about = {**result.settings, "max_len": str(result.max_len), "max_cycles": str(result.max_cycles),
+             "truncated": str(result.truncated)}
+    emit_with_settings(result.legs if show_legs else result.table, fmt, "Circular deals", about)
+
+
+@main.command()
+@data_options
+@settings_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def centrality(data: Path, out: Path, settings: dict, fmt: str) -> None:
+    """Weighted PageRank and betweenness over the value flows: who is too central to fail."""
+    frame = _load(data, out).centrality(**settings)
+    emit_with_settings(frame, fmt, "Centrality", frame.attrs["settings"])
+
+
+@main.command()
+@data_options
+@settings_options
+@click.option("--fail", required=True, help="The organisation that fails to pay or loses value.")
+@click.option("--pays", type=click.FloatRange(0, 1), default=None, help="Fraction of its commitments it pays.")
+@click.option("--loses", type=click.FloatRange(0, 1), default=None, help="Fraction of its value it loses.")
+@click.option("--method", type=click.Choice(["debtrank", "eisenberg-noe", "rogers-veraart"]), default="debtrank",
+              show_default=True)
+@click.option("--variant", type=click.Choice(["battiston2012", "bardoscia2015"]), default="battiston2012",
+              show_default=True, help="DebtRank variant.")
+@click.option("--alpha", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Rogers–Veraart recovery rate on external assets.")
+@click.option("--beta", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Rogers–Veraart recovery rate on claims on others.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None, loses: float | None, method: str,
+           variant: str, alpha: float, beta: float, fmt: str) -> None:
+    """Stress test: what everyone loses if --fail pays only --pays of its commitments (or loses --loses)."""
+    if (pays is None) == (loses is None):
+        raise click.UsageError("give exactly one of --pays or --loses")
+    result = _load(data, out).stress(fail, pays=pays, loses=loses, method=method, variant=variant,  # type: ignore[arg-type]
+                                     alpha=alpha, beta=beta, **settings)
+    about = {**result.settings, "method": result.method,
+             "parameters": ", ".join(f"{k}={v}" for k, v in result.parameters.items()),
+             "defaults by round": "; ".join(f"{i}: {', '.join(r)}" for i, r in enumerate(result.rounds, 1)) or "none",
+             "assumed able to pay (no size figure)": str(result.assumed_solvent)}
+    emit_with_settings(result.table, fmt, result.scenario, about)
+
+
+@main.command()
+@data_options
+@settings_options
+@click.option("--fail", default="openai", show_default=True, help="Organisation of the stress scenarios.")
+@click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True)
+def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> None:
+    """Write every analysis as JSON and CSV into --out/metrics/."""
+    written = write_metrics(_load(data, out), out / "metrics", stress_fail=fail, pays=pays, **settings)
+    out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {out / 'metrics'}/: {', '.join(written)}")
 
 
 @main.command()

@@ -6,16 +6,25 @@ views); the CLI commands are thin layers over these methods with the same names 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from kg import build as build_stage
 from kg import queries
 from kg import stats as stats_stage
 from kg import validate as validate_stage
+from kg.metrics import centrality as centrality_stage
+from kg.metrics import circularity, exposure, sizes
+from kg.metrics import concentration as concentration_stage
+from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
+from kg.projection import Ranges, Settings, consolidate, deal_legs, money_flows
 from kg.store import EmbeddedStore, RemoteStore, Store
 
 
@@ -27,6 +36,7 @@ class KnowledgeGraph:
     out: Path
     store: Store
     endpoint: str | None = None
+    _legs: dict[tuple[Settings, bool], nx.MultiDiGraph] = field(default_factory=dict, repr=False)
 
     # -- building and checking -------------------------------------------------------------
     def build(self, **options: object) -> build_stage.BuildResult:
@@ -53,6 +63,74 @@ class KnowledgeGraph:
         result = self.store.query(text)
         return queries.to_dataframe(result.variables, result.rows)
 
+    # -- projection ------------------------------------------------------------------------
+    def legs(self, as_of: dt.date | str | None = None, statuses: Iterable[str] | None = None,
+             ranges: Ranges = "midpoint", group_subsidiaries: bool = False) -> nx.MultiDiGraph:
+        """The deal legs that count under these settings (see :mod:`kg.projection`); cached."""
+        settings = Settings.of(as_of, statuses, ranges)
+        key = (settings, group_subsidiaries)
+        if key not in self._legs:
+            legs = deal_legs(self.store, settings)
+            if group_subsidiaries:
+                legs = consolidate(legs)
+                legs.graph["settings"] = {**legs.graph["settings"], "group_subsidiaries": True}
+            self._legs[key] = legs
+        return self._legs[key]
+
+    def resolve(self, org: str, legs: nx.MultiDiGraph) -> str:
+        """``org``, or the group it was merged into when subsidiaries are grouped (AWS → Amazon)."""
+        if org in legs:
+            return org
+        group = next((n for n, d in legs.nodes(data=True) if org in d.get("members", ())), None)
+        if group is None:
+            raise ValueError(f"unknown organisation {org!r} (or no deal of it counts under these settings)")
+        return group
+
+    def flows(self, **settings: Any) -> nx.DiGraph:
+        """Money flows aggregated per ordered pair (see :func:`kg.projection.money_flows`)."""
+        return money_flows(self.legs(**settings))
+
+    def sizes(self, as_of: dt.date | str | None = None) -> dict[str, sizes.Size]:
+        return sizes.org_sizes(self.store, Settings.of(as_of).as_of)
+
+    # -- analytics (each takes as_of, statuses, ranges and group_subsidiaries) --------------
+    def exposure(self, a: str, to: str | None = None, *, group_subsidiaries: bool = True,
+                 **settings: Any) -> pd.DataFrame:
+        """A's direct exposure to B (or to everyone) by channel, absolute and relative to A's size."""
+        legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
+        target = None if to is None else self.resolve(to, legs)
+        return _stamp(exposure.exposure_table(legs, self.sizes(settings.get("as_of")), self.resolve(a, legs), target),
+                      legs)
+
+    def exposed_to(self, x: str, *, group_subsidiaries: bool = True, **settings: Any) -> pd.DataFrame:
+        """Who is exposed to X, ranked: direct channels, look-through ownership, DebtRank contagion."""
+        legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
+        return _stamp(exposure.exposed_to(legs, self.sizes(settings.get("as_of")), self.resolve(x, legs)), legs)
+
+    def concentration(self, x: str | None, kind: concentration_stage.Kind = "funders", *,
+                      group_subsidiaries: bool = True, **settings: Any) -> concentration_stage.Concentration:
+        """HHI and top-k shares of X's funders, customers or suppliers, or of the market."""
+        legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
+        return concentration_stage.concentration(legs, None if x is None else self.resolve(x, legs), kind)
+
+    def cycles(self, max_len: int = 5, max_cycles: int = 10_000, **settings: Any) -> circularity.Cycles:
+        """Circular deals of 2 to ``max_len`` parties, subsidiaries merged into their groups."""
+        return circularity.find_cycles(self.legs(**settings), max_len=max_len, max_cycles=max_cycles)
+
+    def centrality(self, *, group_subsidiaries: bool = True, **settings: Any) -> pd.DataFrame:
+        """Weighted PageRank and betweenness over the value flows."""
+        legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
+        return _stamp(centrality_stage.centrality(legs), legs)
+
+    def stress(self, fail: str, *, pays: float | None = None, loses: float | None = None,
+               method: stress_stage.Method = "debtrank", variant: str = "battiston2012", alpha: float = 0.5,
+               beta: float = 0.5, group_subsidiaries: bool = True, **settings: Any) -> stress_stage.StressResult:
+        """What happens to everyone if ``fail`` pays only ``pays`` of its commitments (or loses ``loses``)."""
+        legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
+        return stress_stage.stress(legs, self.sizes(settings.get("as_of")), self.resolve(fail, legs), pays=pays,
+                                   loses=loses,
+                                   method=method, variant=variant, alpha=alpha, beta=beta)
+
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,
          rebuild: bool = False, progress: build_stage.Progress | None = None) -> KnowledgeGraph:
@@ -68,3 +146,9 @@ def load(data: Path | str | None = None, out: Path | str | None = None, *, endpo
     if rebuild or not build_stage.is_current(data_dir, out_dir):
         build_stage.build(data_dir, out_dir, progress=progress)
     return KnowledgeGraph(data_dir, out_dir, EmbeddedStore(out_dir / build_stage.STORE_DIR))
+
+
+def _stamp(frame: pd.DataFrame, legs: nx.MultiDiGraph) -> pd.DataFrame:
+    """Carry the projection's settings on the DataFrame (``frame.attrs["settings"]``)."""
+    frame.attrs["settings"] = dict(legs.graph.get("settings", {}))
+    return frame

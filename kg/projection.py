@@ -276,3 +276,26 @@ def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     return flows
 
 
+def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Legs between corporate groups: each subsidiary merged into its ultimate parent (AWS into Amazon).
+
+    Legs inside one group are dropped; node attributes are the parent's, with ``members`` listing
+    who was merged in. Money paid to AWS is then money that comes back to Amazon.
+    """
+    def top(node: str) -> str:
+        seen = {node}
+        while (parent := legs.nodes[node].get("parent")) and parent in legs and parent not in seen:
+            node = parent
+            seen.add(node)
+        return node
+
+    group = {n: top(n) for n in legs}
+    merged = nx.MultiDiGraph(**legs.graph)
+    for node in legs:
+        if group[node] == node:
+            merged.add_node(node, **legs.nodes[node], members=sorted(m for m, g in group.items() if g == node))
+    for u, v, key, data in legs.edges(keys=True, data=True):
+        if group[u] != group[v]:
+            merged.add_edge(group[u], group[v], key=key, **data)
+    return merged
+

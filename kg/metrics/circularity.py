@@ -1,0 +1,99 @@
+"""Circular deals: money that leaves a party and comes back to it through 2 to 5 parties.
+
+A *value leg* is a leg that hands over value without getting it back in the same deal: every money
+leg (an investment, a compute or chip purchase, a loan), and an unreciprocated grant such as a
+warrant. The return legs of a deal (the equity an investor gets, the compute a customer gets) are
+left out, so a single deal never forms a loop by itself. Subsidiaries are merged into their groups
+first (money paid to AWS comes back to Amazon).
+
+For each cycle: its legs (deal ids, kinds, amounts, dates, statuses), the *round-trip amount*
+(the cycle's bottleneck: the smallest of its edges' known amounts) and the *round-trip ratio*
+(what comes back to the anchor over what it put in). The anchor is the first party whose outgoing
+leg is an investment, else the cycle's first party. These are aikg's own definitions; see the
+analytics research notes (§7.4) for the circular-financing framings they follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import pandas as pd
+
+from kg.analytics import money_cycles
+from kg.projection import consolidate
+
+INVESTMENT_KINDS = {"equity_investment", "funding_round", "warrant", "joint_venture", "acquisition"}
+
+
+def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    """One edge per ordered pair carrying value: ``amount`` (sum of known USD) and its ``legs``."""
+    flows = nx.DiGraph(**legs.graph)
+    flows.add_nodes_from(legs.nodes(data=True))
+    reciprocated = {(d["deal"], u, v) for u, v, d in legs.edges(data=True)}
+    for u, v, key, data in legs.edges(keys=True, data=True):
+        if data["flow"] != "money" and (data["deal"], v, u) in reciprocated:
+            continue
+        if not flows.has_edge(u, v):
+            flows.add_edge(u, v, amount=0.0, known=0, legs=[])
+        edge = flows[u][v]
+        edge["legs"].append(key)
+        if data["amount_usd"] is not None:
+            edge["amount"] += data["amount_usd"]
+            edge["known"] += 1
+    return flows
+
+
+@dataclass(frozen=True)
+class Cycles:
+    """Circular deals found, with the limits used and the projection settings they rest on."""
+
+    table: pd.DataFrame  # one row per cycle
+    legs: pd.DataFrame  # one row per leg of every cycle
+    truncated: bool
+    max_len: int
+    max_cycles: int
+    settings: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+
+def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10_000,
+                group_subsidiaries: bool = True) -> Cycles:
+    """Every money cycle of 2 to ``max_len`` parties (at most ``max_cycles``; ``truncated`` says if cut)."""
+    graph = consolidate(legs) if group_subsidiaries else legs
+    flows = value_flows(graph)
+    found = money_cycles(flows, min_len=2, max_len=max_len, max_cycles=max_cycles, weight="amount")
+    rows, leg_rows = [], []
+    for number, nodes in enumerate(found.cycles, start=1):
+        edges = list(zip(nodes, [*nodes[1:], nodes[0]], strict=True))
+        anchor = next((i for i, (u, v) in enumerate(edges) if _is_investment(graph, flows, u, v)), 0)
+        edges = edges[anchor:] + edges[:anchor]
+        amounts = [flows[u][v]["amount"] if flows[u][v]["known"] else None for u, v in edges]
+        known = [a for a in amounts if a is not None]
+        bottleneck = min(known) if len(known) == len(amounts) else None
+        invested, returned = amounts[0], amounts[-1]
+        ratio = returned / invested if invested and returned is not None else None
+        path = [u for u, _ in edges]
+        rows.append({"cycle": number, "parties": len(path), "path": " → ".join([*path, path[0]]),
+                     "round_trip_usd": bottleneck, "invested_usd": invested, "returned_usd": returned,
+                     "round_trip_ratio": ratio, "kinds": ", ".join(sorted({graph.edges[u, v, k]["kind"]
+                                                                          for u, v in edges
+                                                                          for k in flows[u][v]["legs"]})),
+                     "deals": len({graph.edges[u, v, k]["deal"] for u, v in edges for k in flows[u][v]["legs"]})})
+        for u, v in edges:
+            for key in flows[u][v]["legs"]:
+                leg = graph.edges[u, v, key]
+                leg_rows.append({"cycle": number, "from": u, "to": v, "deal": leg["deal"], "kind": leg["kind"],
+                                 "flow": leg["flow"], "amount_usd": leg["amount_usd"], "date": leg["date"],
+                                 "status": leg["status"], "leg": key})
+    table = pd.DataFrame(rows, columns=["cycle", "parties", "path", "round_trip_usd", "invested_usd", "returned_usd",
+                                        "round_trip_ratio", "kinds", "deals"])
+    legs_frame = pd.DataFrame(leg_rows, columns=["cycle", "from", "to", "deal", "kind", "flow", "amount_usd", "date",
+                                                 "status", "leg"])
+    return Cycles(table, legs_frame, found.truncated, max_len, max_cycles, dict(legs.graph.get("settings", {})))
+
+
+def _is_investment(graph: nx.MultiDiGraph, flows: nx.DiGraph, u: str, v: str) -> bool:
+    return any(graph.edges[u, v, k]["kind"] in INVESTMENT_KINDS for k in flows[u][v]["legs"])

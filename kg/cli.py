@@ -333,7 +333,7 @@ def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None,
     about = {**result.settings, "method": result.method,
              "parameters": ", ".join(f"{k}={v}" for k, v in result.parameters.items()),
              "defaults by round": "; ".join(f"{i}: {', '.join(r)}" for i, r in enumerate(result.rounds, 1)) or "none",
-             "assumed able to pay (no size figure)": str(result.assumed_solvent)}
+             "organisations without a size figure": str(result.unsized)}
     emit_with_settings(result.table, fmt, result.scenario, about)
 
 
@@ -350,15 +350,50 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
 
 @main.command()
 @data_options
+@click.option("--focus", default=None, help="Organisation (id, name or alias) to focus on.")
+@click.option("--depth", type=click.IntRange(1, 3), default=2, show_default=True, help="Focus depth.")
+@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Initial position of the date slider.")
+@click.option("--kinds", multiple=True, help="Deal kinds shown at first (repeatable; default all).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
+              help="Statuses shown at first (repeatable; default all).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default: OUT/explorer.html).")
+def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None, kinds: tuple[str, ...],
+         statuses: tuple[str, ...], output: Path | None) -> None:
+    """Write the interactive explorer: one offline HTML file."""
+    path = _load(data, out).write_view(output or out / "explorer.html", focus=focus, depth=depth,
+                                       kinds=kinds or None, statuses=statuses or None, as_of=as_of)
+    out_console.print(f"wrote {path}")
+
+
+@main.command()
+@data_options
 def run(data: Path, out: Path) -> None:
-    """The main job: build, validate, and print a summary."""
-    graph = _load(data, out)
-    report = graph.validate()
-    summary = graph.stats()
+    """The main job: build, validate, compute the analyses, write the explorer, print a summary."""
+    say, stop = _progress()
+    try:
+        say("building the graph")
+        graph = kg.load(data, out, progress=say)
+        say("validating (models and SHACL shapes)")
+        report = graph.validate()
+        say("computing the analyses")
+        written = write_metrics(graph, out / "metrics")
+        say("writing the explorer")
+        explorer_path = graph.write_view(out / "explorer.html")
+        summary = graph.stats()
+        cycles = graph.cycles()
+    finally:
+        stop()
     out_console.print(f"[bold]aikg[/] built {data} into {out}/")
     for title in ("Deals by kind", "Deals by status (preferred claim)"):
         emit(summary[title], "table", title)
+    exposed = graph.exposed_to("openai") if "openai" in graph.legs() else None
+    if exposed is not None and len(exposed):
+        top = exposed.iloc[0]
+        out_console.print(f"most exposed to OpenAI: {top['name']} (USD {top['at_risk'] / 1e9:,.1f}B at risk)")
+    out_console.print(f"circular deals: {len(cycles.table)} cycles of 2–{cycles.max_len} parties")
     state = "conforms to the SHACL shapes" if report.conforms else f"{len(report.violations)} SHACL violation(s)"
     out_console.print(f"validation: {state}; {len(report.warnings)} warning(s)")
+    out_console.print(f"wrote {out / 'metrics'}/ ({len(written)} tables) and {explorer_path}")
     if not report.conforms:
         sys.exit(1)

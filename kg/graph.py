@@ -26,6 +26,8 @@ from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import Ranges, Settings, consolidate, deal_legs, money_flows
 from kg.store import EmbeddedStore, RemoteStore, Store
+from kg.views import explorer
+from kg.vocab import Status
 
 
 @dataclass
@@ -130,6 +132,25 @@ class KnowledgeGraph:
         return stress_stage.stress(legs, self.sizes(settings.get("as_of")), self.resolve(fail, legs), pays=pays,
                                    loses=loses,
                                    method=method, variant=variant, alpha=alpha, beta=beta)
+
+    # -- views -----------------------------------------------------------------------------
+    def explorer_graph(self, max_len: int = 5, **settings: Any) -> nx.MultiDiGraph:
+        """Every leg (all statuses, so the page's filters can show them) with the circular deals marked."""
+        everything = {"statuses": [s.value for s in Status], **settings}
+        return circularity.annotate(self.legs(**everything), self.cycles(max_len=max_len, **settings))
+
+    def view(self, *, focus: str | None = None, depth: int = 2, kinds: Iterable[str] | None = None,
+             statuses: Iterable[str] | None = None, as_of: dt.date | str | None = None, **options: Any) -> Any:
+        """The interactive explorer, shown inline in a notebook (``_repr_html_``)."""
+        return explorer.explorer_html_for_notebook(self.explorer_graph(), focus=focus, depth=depth, kinds=kinds,
+                                                   statuses=statuses, as_of=as_of, **options)
+
+    def write_view(self, path: Path | str, *, focus: str | None = None, depth: int = 2,
+                   kinds: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
+                   as_of: dt.date | str | None = None, **options: Any) -> Path:
+        """Write the explorer as one offline HTML file."""
+        return explorer.write_explorer(self.explorer_graph(), path, focus=focus, depth=depth, kinds=kinds,
+                                       statuses=statuses, as_of=as_of, **options)
 
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,

@@ -97,3 +97,22 @@ def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10
 
 def _is_investment(graph: nx.MultiDiGraph, flows: nx.DiGraph, u: str, v: str) -> bool:
     return any(graph.edges[u, v, k]["kind"] in INVESTMENT_KINDS for k in flows[u][v]["legs"])
+
+
+def annotate(legs: nx.MultiDiGraph, cycles: Cycles) -> nx.MultiDiGraph:
+    """A copy of ``legs`` with ``in_cycle`` set on every leg of a cycle and ``graph["cycles"]`` listing them."""
+    marked = legs.copy()
+    by_cycle = cycles.legs.groupby("cycle")["leg"].apply(list).to_dict() if len(cycles.legs) else {}
+    index = {key: (u, v) for u, v, key in marked.edges(keys=True)}
+    listed = []
+    for row in cycles.table.itertuples():
+        keys = [k for k in by_cycle.get(row.cycle, []) if k in index]
+        for key in keys:
+            u, v = index[key]
+            marked.edges[u, v, key]["in_cycle"] = True
+        nodes = list(dict.fromkeys(n for key in keys for n in index[key]))
+        amount = None if pd.isna(row.round_trip_usd) else float(row.round_trip_usd)
+        listed.append({"nodes": nodes, "legs": keys, "round_trip_usd": amount, "label": row.path})
+    marked.graph["cycles"] = listed
+    return marked
+

@@ -47,6 +47,6 @@ def write_metrics(graph: KnowledgeGraph, folder: Path, *, stress_fail: str = "op
     for method in ("debtrank", "eisenberg-noe", "rogers-veraart"):
         result = graph.stress(stress_fail, pays=pays, method=method, **settings)
         meta = {**base, "scenario": result.scenario, "method": result.method, "parameters": result.parameters,
-                "rounds": result.rounds, "assumed_solvent": result.assumed_solvent}
+                "rounds": result.rounds, "unsized": result.unsized}
         written.append(_write(result.table, folder, f"stress_{method.replace('-', '_')}", meta))
     return written

@@ -123,8 +123,9 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
     """Who is exposed to X: direct claims by channel, look-through equity and DebtRank contagion, ranked.
 
     ``lookthrough_usd`` is the value of stakes in X held through other organisations (ownership
-    chains multiply); ``contagion_usd`` is the loss DebtRank (Battiston et al. 2012) gives each
-    organisation when X's equity is wiped out, over the network of all claims.
+    chains multiply); ``debtrank_loss_usd`` is each organisation's loss, direct and knock-on, when
+    X's equity is wiped out, by DebtRank (Battiston et al. 2012) over the network of all claims with
+    sizes as capital buffers (organisations without a size figure cannot be weighed and show 0).
     """
     exposures = direct_exposures(legs, sizes)
     integrated = look_through(stake_graph(legs))
@@ -145,9 +146,9 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
         if not (total or contagion or exp.channels["supplier_dependence"]):
             continue
         rows.append({"org": org, "name": legs.nodes[org].get("label", org), **exp.channels, "at_risk": exp.at_risk,
-                     "lookthrough_usd": lookthrough, "contagion_usd": contagion,
+                     "lookthrough_usd": lookthrough, "debtrank_loss_usd": contagion,
                      "relative_to_size": _relative(total, sizes.get(org)),
                      "size_basis": sizes[org].basis if org in sizes else None, "deals": ", ".join(sorted(exp.deals))})
-    frame = pd.DataFrame(rows, columns=["org", "name", *CHANNELS, "at_risk", "lookthrough_usd", "contagion_usd",
+    frame = pd.DataFrame(rows, columns=["org", "name", *CHANNELS, "at_risk", "lookthrough_usd", "debtrank_loss_usd",
                                         "relative_to_size", "size_basis", "deals"])
     return frame.sort_values(["at_risk", "supplier_dependence"], ascending=False, ignore_index=True)

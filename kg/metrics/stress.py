@@ -14,9 +14,10 @@ Three models, each a published one run on the network the deals imply:
 - ``rogers-veraart``: the same with default costs (Rogers & Veraart 2013): a defaulting party
   realises only ``alpha`` of its external assets and ``beta`` of its receivables.
 
-External assets are each organisation's size (:mod:`kg.metrics.sizes`); organisations without a
-size figure are assumed able to meet their obligations (external assets = what they owe), and the
-result says how many were treated so. These are modelling choices, stated in every result.
+External assets are each organisation's size (:mod:`kg.metrics.sizes`). Organisations without a
+size figure (``unsized`` in the result says how many) are assumed able to meet their obligations in
+the clearing models (external assets = what they owe); in DebtRank their claims cannot be weighed
+and are left out. These are modelling choices, stated in every result.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class StressResult:
     parameters: dict
     table: pd.DataFrame  # org, name, loss_usd, loss_fraction, size_usd, size_basis, defaulted, default_round
     rounds: list[list[str]] = field(default_factory=list)
-    assumed_solvent: int = 0
+    unsized: int = 0
     settings: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:

@@ -1,0 +1,27 @@
+"""aikg's query-only SPARQL 1.1 Protocol endpoint (``aikg serve``).
+
+Modules, one concern each: :mod:`~kg.endpoint.server` (HTTP, limits), :mod:`~kg.endpoint.protocol`
+(request parsing, content negotiation), :mod:`~kg.endpoint.guard` (what a query may do),
+:mod:`~kg.endpoint.lexer` (SPARQL tokens), :mod:`~kg.endpoint.pool` and
+:mod:`~kg.endpoint.worker` (queries in killable processes), :mod:`~kg.endpoint.sandbox` (no
+network in workers), :mod:`~kg.endpoint.results` (capped serialization),
+:mod:`~kg.endpoint.pages` (HTML page, service description).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kg.endpoint.server import EndpointConfig, EndpointServer, make_server, serve
+
+__all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
+
+
+def __getattr__(name: str):
+    # lazy: query workers import kg.endpoint.worker and need none of the HTTP server
+    if name in __all__:
+        from kg.endpoint import server
+
+        return getattr(server, name)
+    raise AttributeError(name)

@@ -1,0 +1,455 @@
+"""``aikg serve``: a query-only SPARQL 1.1 Protocol endpoint on the standard library's HTTP server.
+
+Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
+``query``; ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
+
+Limits, all configurable (:class:`EndpointConfig`), all answered with an explicit status:
+
+==========================  ===================================================================
+query text too long         413
+request body too long       413 (checked from Content-Length before reading)
+per-client concurrency      429 (client = remote IP address; proxies are not trusted)
+open connections            503 (the server's thread count stays bounded)
+no worker free in time      503 with ``Retry-After``
+query deadline              504 (the worker process is killed and replaced)
+worker memory cap           500 ``query failed`` (the worker dies at its address-space limit and is
+                            replaced; ``worker_memory_mb``, default 1024)
+row / byte cap              200 with ``X-aikg-truncated: true`` (and a ``link`` marker in
+                            JSON/XML results, see :mod:`kg.endpoint.results`)
+==========================  ===================================================================
+
+Every response carries ``Access-Control-Allow-Origin: *`` and never ``Allow-Credentials``:
+the endpoint is public and read-only, so there is nothing a cross-site request could abuse.
+Error bodies are short plain text written here or in the worker; exception details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kg.endpoint.guard import QueryInfo, Refusal
+from kg.endpoint.pages import query_page, service_description
+from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
+from kg.endpoint.protocol import parse_request
+from kg.endpoint.worker import Job
+
+__all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
+
+log = logging.getLogger("aikg.endpoint")
+
+_SPARQL_PATHS = ("/sparql", "/sparql/", "/query")
+_BUSY_BODY = b"error: too many connections\n"
+_TOO_MANY_CONNECTIONS = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+    b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
+    % (len(_BUSY_BODY), _BUSY_BODY)
+)
+_EXPOSED_HEADERS = "X-aikg-truncated, X-aikg-truncated-reason, X-aikg-rows"
+_HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Everything ``serve`` can be told. Defaults suit one analyst team on one machine."""
+
+    store_path: Path
+    timeout_s: float = 30.0
+    max_rows: int = 10_000
+    max_query_chars: int = 20_000
+    max_concurrent_per_client: int = 4
+    max_result_bytes: int = 64 * 1024 * 1024
+    # more workers than cores: a light query is time-sliced next to heavy ones instead of queueing
+    workers: int = max(2, min(8, 2 * (os.cpu_count() or 1)))
+    queue_timeout_s: float | None = None  # default: timeout_s
+    max_connections: int = 256
+    named_queries: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    explorer_path: Path | None = None
+    union_default_graph: bool = False
+    sandbox: bool = True
+    # address-space cap per worker; a query past it dies (500) instead of exhausting the host
+    worker_memory_mb: int | None = 1024
+    title: str = "aikg SPARQL endpoint"
+
+    def limits_text(self) -> str:
+        return (
+            f"Read-only. Each query may run {self.timeout_s:g} s and returns at most {self.max_rows} rows "
+            f"(more are cut off and flagged by the X-aikg-truncated header); queries up to "
+            f"{self.max_query_chars} characters; "
+            f"{self.max_concurrent_per_client} concurrent queries per client."
+        )
+
+
+class _ClientLimiter:
+    """Counts in-flight queries per client address."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    @contextmanager
+    def slot(self, client: str):
+        with self._lock:
+            current = self._counts.get(client, 0)
+            admitted = current < self.limit
+            if admitted:
+                self._counts[client] = current + 1
+        try:
+            yield admitted
+        finally:
+            if admitted:
+                with self._lock:
+                    self._counts[client] -= 1
+                    if not self._counts[client]:
+                        del self._counts[client]
+
+
+class _VerdictCache:
+    """Guard verdicts a worker produced for accepted queries, keyed by (text, base IRI).
+
+    rdflib needs 10-300 ms to parse a query; with this cache a query text is parsed once per
+    server instead of once per worker. Only verdicts computed by a worker enter the cache.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[str, str], QueryInfo] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> QueryInfo | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[str, str | None], value: QueryInfo) -> None:
+        with self._lock:
+            self._items[key] = value  # type: ignore[index]
+            self._items.move_to_end(key)  # type: ignore[arg-type]
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class EndpointServer(ThreadingHTTPServer):
+    """The HTTP server plus its worker pool; ``close()`` stops both."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], config: EndpointConfig) -> None:
+        self.config = config
+        self.limiter = _ClientLimiter(config.max_concurrent_per_client)
+        self.checked = _VerdictCache(512)
+        self._connections = threading.BoundedSemaphore(config.max_connections)
+        self.pool = WorkerPool(
+            config.store_path, config.workers, sandbox=config.sandbox, memory_mb=config.worker_memory_mb
+        )
+        try:
+            super().__init__(address, _Handler)
+        except Exception:
+            self.pool.close()
+            raise
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def process_request(self, request, client_address) -> None:
+        # bound the number of handler threads: refuse extra connections outright
+        if not self._connections.acquire(blocking=False):
+            with suppress(OSError):
+                request.sendall(_TOO_MANY_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._connections.release()
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self.pool.close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: EndpointServer
+    protocol_version = "HTTP/1.1"
+    server_version = "aikg"
+    sys_version = ""
+    timeout = 30  # seconds a connection may sit idle or trickle its request
+    disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version in the Server header
+
+    def log_message(self, format: str, *args) -> None:
+        log.info("%s %s", self.client_address[0], format % args)
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Expose-Headers", _EXPOSED_HEADERS)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        self._send(status, f"error: {message}\n".encode(), "text/plain; charset=utf-8", headers)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Used by the base class for malformed requests; a short text body, no HTML echo."""
+        self.close_connection = True
+        with suppress(OSError):
+            self._error(code, (message or "bad request").splitlines()[0][:200])
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None after answering 411/413."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._error(411, "send the body with Content-Length")
+            return None
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        # a form-encoded character takes at most 12 bytes (4 UTF-8 bytes, each %XX)
+        limit = self.server.config.max_query_chars * 12 + 64 * 1024
+        if length < 0 or length > limit:
+            self.close_connection = True
+            self._error(413, f"request body larger than {limit} bytes")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    # --- methods --------------------------------------------------------------------------
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+        self.send_header("Access-Control-Max-Age", "86400")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _not_allowed(self) -> None:
+        if self.headers.get("Content-Length"):
+            self.close_connection = True
+        self._error(405, "use GET or POST", {"Allow": "GET, HEAD, POST, OPTIONS"})
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            path = urlsplit(self.path).path
+            if path in _SPARQL_PATHS:
+                self._sparql(method)
+            elif method == "POST":
+                self._read_body()
+                self._error(404, "POST queries to /sparql")
+            elif path == "/":
+                self._page()
+            elif path == "/explorer":
+                self._explorer()
+            else:
+                self._error(404, "not found")
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception:
+            log.exception("internal error")
+            self.close_connection = True
+            with suppress(OSError):
+                self._error(500, "internal error")
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def _page(self) -> None:
+        config = self.server.config
+        nonce = secrets.token_urlsafe(16)
+        body = query_page(
+            config.title,
+            config.named_queries,
+            nonce,
+            limits=config.limits_text(),
+            explorer=config.explorer_path is not None,
+        )
+        csp = f"default-src 'self'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; base-uri 'none'"
+        self._send(200, body, "text/html; charset=utf-8", {"Content-Security-Policy": csp})
+
+    def _explorer(self) -> None:
+        path = self.server.config.explorer_path
+        if path is None:
+            self._error(404, "no explorer page configured")
+            return
+        try:
+            body = Path(path).read_bytes()
+        except OSError:
+            self._error(404, "explorer page not available")
+            return
+        self._send(200, body, "text/html; charset=utf-8")
+
+    def _endpoint_url(self) -> str:
+        host = self.headers.get("Host", "")
+        if not _HOST_RE.fullmatch(host):
+            host = f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        return f"http://{host}/sparql"
+
+    # --- the protocol ---------------------------------------------------------------------
+
+    def _sparql(self, method: str) -> None:
+        config = self.server.config
+        body = b""
+        if method == "POST":
+            read = self._read_body()
+            if read is None:
+                return
+            body = read
+        split = urlsplit(self.path)
+        try:
+            request = parse_request(
+                "GET" if method == "HEAD" else method,
+                split.query,
+                self.headers.get("Content-Type"),
+                body,
+                config.max_query_chars,
+            )
+        except Refusal as refusal:
+            self._error(refusal.status, refusal.message)
+            return
+        accept = self.headers.get("Accept")
+        if request.query is None:
+            job = Job(kind="describe")
+        else:
+            job = Job(
+                query=request.query,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+                accept=accept,
+                format=request.format,
+                max_rows=config.max_rows,
+                max_bytes=config.max_result_bytes,
+                union_default_graph=config.union_default_graph,
+                base_iri=self._endpoint_url(),
+                checked=self.server.checked.get((request.query, self._endpoint_url())),
+            )
+        with self.server.limiter.slot(self.client_address[0]) as admitted:
+            if not admitted:
+                self._error(429, "too many concurrent queries from this client", {"Retry-After": "1"})
+                return
+            queue_timeout = config.queue_timeout_s if config.queue_timeout_s is not None else config.timeout_s
+            try:
+                reply = self.server.pool.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
+            except PoolBusy:
+                self._error(503, "all query workers are busy; try again", {"Retry-After": "2"})
+                return
+            except QueryTimeout:
+                self._error(504, f"query timed out after {config.timeout_s:g} s and was stopped")
+                return
+            except WorkerFailed:
+                log.error("query worker died during a query")
+                self._error(500, "query failed")
+                return
+        if reply.detail:
+            log.error("query error: %s", reply.detail)
+        if reply.checked is not None and job.checked is None:
+            self.server.checked.put((job.query, job.base_iri), reply.checked)
+        if job.kind == "describe":
+            self._service_description(reply.facts, accept)
+            return
+        self._send(reply.status, reply.body, reply.content_type, {**reply.headers, "Vary": "Accept"})
+
+    def _service_description(self, facts: dict, accept: str | None) -> None:
+        from kg.endpoint.protocol import choose_format
+
+        config = self.server.config
+        media = choose_format("DESCRIBE", accept)
+        body = service_description(
+            self._endpoint_url(),
+            facts.get("named_graphs", []),
+            facts.get("quads", 0),
+            config.limits_text(),
+            config.union_default_graph,
+            media,
+        )
+        self._send(200, body, media, {"Vary": "Accept"})
+
+
+def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **options) -> EndpointServer:
+    """Start the worker pool and bind the server (``port=0`` picks a free port); call
+    ``serve_forever()`` to serve and ``close()`` to stop. ``options`` are :class:`EndpointConfig` fields."""
+    config = EndpointConfig(store_path=Path(store_path), **options)
+    if not os.path.exists(config.store_path):
+        raise FileNotFoundError(f"no store at {config.store_path}")
+    return EndpointServer((host, port), config)
+
+
+def serve(
+    store_path: Path,
+    host: str = "127.0.0.1",
+    port: int = 7878,
+    *,
+    timeout_s: float = 30.0,
+    max_rows: int = 10_000,
+    max_query_chars: int = 20_000,
+    max_concurrent_per_client: int = 4,
+    named_queries: Mapping[str, tuple[str, str]] | None = None,
+    explorer_path: Path | None = None,
+    **options,
+) -> None:
+    """Serve the store at ``store_path`` until interrupted. See :class:`EndpointConfig` for ``options``."""
+    server = make_server(
+        store_path,
+        host,
+        port,
+        timeout_s=timeout_s,
+        max_rows=max_rows,
+        max_query_chars=max_query_chars,
+        max_concurrent_per_client=max_concurrent_per_client,
+        named_queries=dict(named_queries or {}),
+        explorer_path=explorer_path,
+        **options,
+    )
+    log.warning("aikg SPARQL endpoint on %s/sparql (query page at %s/)", server.url, server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        server.pool.close()

@@ -7,6 +7,8 @@ labels and is constrained by a SHACL shape.
 
 from __future__ import annotations
 
+from functools import cache
+
 from kg import namespaces as ns
 from kg.models import (
     Amount,
@@ -72,6 +74,7 @@ FIELD_PROPERTIES: dict[type[Record], dict[str, str]] = {
 }
 
 
+@cache
 def prop(model: type[Record], field: str) -> str:
     """The property IRI, in N-Triples form, that carries ``model.field``."""
     return f"<{FIELD_PROPERTIES[model][field]}>"

@@ -9,6 +9,7 @@ money, parent cycles, and sources that no fact uses (a warning).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from kg.fx import FxTable
 from kg.models import RECORD_FOLDERS, Amount, Deal, FxRate, Observation, Organisation, Record, Source
 from kg.problems import DataError, Problem, Severity, relative, show_value
-from kg.yamlio import LineFinder, YamlSyntaxError, read_yaml
+from kg.yamlio import JsonRecord, LineFinder, YamlSyntaxError, read_yaml
 
 
 @dataclass(frozen=True)
@@ -146,10 +147,12 @@ def _read_file(folder: str, path: Path, records: dict[str, list[tuple[Record, Lo
         return
     for index, item in enumerate(items):
         try:
-            records[folder].append((model.model_validate(item), Location(path, index)))
+            record = model.model_validate_json(item) if isinstance(item, JsonRecord) else model.model_validate(item)
+            records[folder].append((record, Location(path, index)))
         except ValidationError as exc:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                out.invalid_ids.add(item["id"])
+            raw = json.loads(item) if isinstance(item, JsonRecord) else item
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                out.invalid_ids.add(raw["id"])
             for loc, value, message in _pydantic_problems(exc.errors(), index):
                 out.add(path, loc, value, message)
 

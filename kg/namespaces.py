@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import quote
 
 from kg.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
@@ -59,6 +60,7 @@ def term(local: str) -> str:
     return ONTOLOGY + local
 
 
+@cache
 def code(value: Status | Evidence | Role | Flow | Basis | Metric) -> str:
     return f"{CODE}{CODE_SCHEMES[type(value)]}/{value.value}"
 
@@ -77,6 +79,11 @@ _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 def mint(*parts: str) -> str:
     """A data IRI under ID from path segments (ids are slugs; anything else is percent-encoded)."""
     return ID + "/".join(p if _SAFE.issuperset(p) else quote(p, safe="-_.") for p in parts)
+
+
+def record(kind: str, record_id: str) -> str:
+    """The IRI of a record (``org``, ``deal``, ``source``, ``observation``); ids are validated slugs."""
+    return f"{ID}{kind}/{record_id}"
 
 
 def local_id(iri: str) -> str:

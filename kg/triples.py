@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
 from kg import namespaces as ns
 from kg.fieldmap import prop
@@ -50,8 +51,11 @@ def _date(value: date) -> str:
     return _typed(value.isoformat(), "date")
 
 
+_TRUE, _FALSE = f'"true"^^<{ns.XSD}boolean>', f'"false"^^<{ns.XSD}boolean>'
+
+
 def _bool(value: bool) -> str:
-    return _typed("true" if value else "false", "boolean")
+    return _TRUE if value else _FALSE
 
 
 def _decimal(value: float) -> str:
@@ -84,6 +88,7 @@ class TripleWriter:
         return "".join(self.lines)
 
 
+@cache
 def _p(local: str) -> str:
     return f"<{T(local)}>"
 
@@ -136,7 +141,7 @@ class GraphBuilder:
         return self.out
 
     def _source(self, src: Source) -> None:
-        w, s = self.out, ns.mint("source", src.id)
+        w, s = self.out, ns.record("source", src.id)
         w.add(s, A, f"<{T('SourceDocument')}>")
         w.add(s, prop(Source, "id"), _lit(src.id))
         w.add(s, prop(Source, "publisher"), _lit(src.publisher))
@@ -159,7 +164,7 @@ class GraphBuilder:
         w.add(s, prop(FxRate, "currency"), _lit(rate.currency))
         w.add(s, prop(FxRate, "date"), _date(rate.date))
         w.add(s, prop(FxRate, "usd_per_unit"), _decimal(rate.usd_per_unit))
-        w.link(s, prop(FxRate, "source"), ns.mint("source", rate.source))
+        w.link(s, prop(FxRate, "source"), ns.record("source", rate.source))
         w.add(s, prop(FxRate, "quote"), _lit(rate.quote))
 
     @staticmethod
@@ -167,7 +172,7 @@ class GraphBuilder:
         return ns.mint("fx", rate.currency, rate.date.isoformat())
 
     def _organisation(self, org: Organisation) -> None:
-        w, s = self.out, ns.mint("org", org.id)
+        w, s = self.out, ns.record("org", org.id)
         w.add(s, A, f"<{T('Organisation')}>")
         for t in org.types:
             w.add(s, prop(Organisation, "types"), f"<{ns.org_type_class(t)}>")
@@ -178,8 +183,8 @@ class GraphBuilder:
             for name in names:
                 w.add(s, prop(Organisation, "aliases"), _lit(name, lang))
         if org.parent:
-            w.link(s, prop(Organisation, "parent"), ns.mint("org", org.parent))
-            w.link(ns.mint("org", org.parent), _p("subsidiary"), s)
+            w.link(s, prop(Organisation, "parent"), ns.record("org", org.parent))
+            w.link(ns.record("org", org.parent), _p("subsidiary"), s)
         if org.country:
             w.add(s, prop(Organisation, "country"), _lit(org.country))
         if org.headquarters:
@@ -194,10 +199,10 @@ class GraphBuilder:
         if org.ticker:
             w.add(s, prop(Organisation, "ticker"), _lit(org.ticker))
         for src in org.sources:
-            w.link(s, prop(Organisation, "sources"), ns.mint("source", src))
+            w.link(s, prop(Organisation, "sources"), ns.record("source", src))
 
     def _deal(self, deal: Deal) -> None:
-        w, s = self.out, ns.mint("deal", deal.id)
+        w, s = self.out, ns.record("deal", deal.id)
         w.add(s, A, f"<{T('Deal')}>")
         w.add(s, A, f"<{ns.deal_kind_class(deal.kind)}>")
         w.add(s, prop(Deal, "id"), _lit(deal.id))
@@ -206,19 +211,19 @@ class GraphBuilder:
         if deal.description:
             w.add(s, prop(Deal, "description"), _lit(deal.description))
         if deal.part_of:
-            w.link(s, prop(Deal, "part_of"), ns.mint("deal", deal.part_of))
+            w.link(s, prop(Deal, "part_of"), ns.record("deal", deal.part_of))
         for party in deal.parties:
-            p = ns.mint("deal", deal.id, "party", party.org)
+            p = f"{s}/party/{party.org}"
             w.link(s, prop(Deal, "parties"), p)
             w.add(p, A, f"<{T('Participation')}>")
-            w.link(p, prop(Party, "org"), ns.mint("org", party.org))
+            w.link(p, prop(Party, "org"), ns.record("org", party.org))
             w.link(p, prop(Party, "role"), ns.code(party.role))
             w.link(p, prop(Party, "gives"), ns.code(party.gives or default_flow(party.role, deal.kind)))
             w.add(p, prop(Party, "lead"), _bool(party.lead))
-            w.link(s, _p("involves"), ns.mint("org", party.org))
+            w.link(s, _p("involves"), ns.record("org", party.org))
         preferred = deal.preferred_claim
         for i, claim in enumerate(deal.claims):
-            c = self._claim(s, ("deal", deal.id), i, claim, claim is preferred)
+            c = self._claim(s, i, claim, claim is preferred)
             w.link(c, prop(DealClaim, "status"), ns.code(claim.status))
             if claim.amount is not None:
                 self._amount(c, prop(DealClaim, "amount"), f"{c}/amount", claim.amount, claim.date, money=True)
@@ -231,7 +236,7 @@ class GraphBuilder:
                 f = f"{c}/party/{org}"
                 w.link(c, prop(DealClaim, "participations"), f)
                 w.add(f, A, f"<{T('ParticipationFigure')}>")
-                w.link(f, _p("participation"), ns.mint("deal", deal.id, "party", org))
+                w.link(f, _p("participation"), f"{s}/party/{org}")
                 if fig.amount is not None:
                     self._amount(f, prop(ParticipationFigure, "amount"), f"{f}/amount", fig.amount, claim.date,
                                  money=True)
@@ -239,16 +244,16 @@ class GraphBuilder:
                     self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date,
                                  money=False)
         for a, shortcut, b in derived_edges(deal):
-            w.link(ns.mint("org", a), _p(shortcut), ns.mint("org", b))
+            w.link(ns.record("org", a), _p(shortcut), ns.record("org", b))
 
-    def _claim(self, about: str, path: tuple[str, str], i: int, claim: Claim, preferred: bool) -> str:
-        w, c = self.out, ns.mint(*path, "claim", str(i + 1))
+    def _claim(self, about: str, i: int, claim: Claim, preferred: bool) -> str:
+        w, c = self.out, f"{about}/claim/{i + 1}"
         w.link(about, prop(Deal, "claims"), c)
         if preferred:
             w.link(about, _p("preferredClaim"), c)
         w.add(c, A, f"<{T('Claim')}>")
         w.link(c, _p("about"), about)
-        w.link(c, prop(Claim, "source"), ns.mint("source", claim.source))
+        w.link(c, prop(Claim, "source"), ns.record("source", claim.source))
         w.add(c, prop(Claim, "quote"), _lit(claim.quote))
         w.add(c, prop(Claim, "date"), _date(claim.date))
         w.add(c, prop(Claim, "date_inferred"), _bool(claim.date_inferred))
@@ -284,12 +289,12 @@ class GraphBuilder:
                 w.add(a, _p(field), _decimal(value if rate is None else value * rate.usd_per_unit))
 
     def _observation(self, obs: Observation) -> None:
-        w, s = self.out, ns.mint("observation", obs.id)
+        w, s = self.out, ns.record("observation", obs.id)
         w.add(s, A, f"<{T('Observation')}>")
         w.add(s, prop(Observation, "id"), _lit(obs.id))
         w.link(s, prop(Observation, "metric"), ns.code(obs.metric))
         for org in obs.orgs:
-            w.link(s, prop(Observation, "orgs"), ns.mint("org", org))
+            w.link(s, prop(Observation, "orgs"), ns.record("org", org))
         if obs.segment:
             w.add(s, prop(Observation, "segment"), _lit(obs.segment))
         if obs.subject:
@@ -301,7 +306,7 @@ class GraphBuilder:
             w.add(s, prop(Observation, "year"), _int(obs.year))
         preferred = obs.preferred_claim
         for i, claim in enumerate(obs.claims):
-            c = self._claim(s, ("observation", obs.id), i, claim, claim is preferred)
+            c = self._claim(s, i, claim, claim is preferred)
             assert isinstance(claim, ObservationClaim)
             w.link(c, prop(ObservationClaim, "basis"), ns.code(claim.basis))
             self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date,

@@ -50,22 +50,25 @@ def read_yaml(path: Path) -> object:
 def _json_lines(text: str) -> list[object] | None:
     """Fast path for files written one record per line in flow style (``- {"id": ...}``).
 
-    Such a line is JSON, which is YAML too; json.loads parses it some 50 times faster than
-    PyYAML's constructor. Anything else (or any line that is not plain JSON) takes the YAML path.
+    Such a line is JSON, which is YAML too. The records come back as :class:`JsonRecord` text, for
+    pydantic to parse and validate in one step (several times faster than PyYAML's constructor).
+    Anything else takes the YAML path.
     """
     if not text.startswith("- {"):
         return None
-    items = []
+    items: list[object] = []
     for line in text.splitlines():
-        if not line.startswith("- {"):
-            if line.strip():
-                return None
-            continue
-        try:
-            items.append(json.loads(line[2:]))
-        except ValueError:
+        if line.startswith("- {") and line.endswith("}"):
+            items.append(JsonRecord(line[2:]))
+        elif line.strip():
             return None
     return items
+
+
+class JsonRecord(str):
+    """One record's JSON text, validated with ``model_validate_json``."""
+
+    __slots__ = ()
 
 
 class LineFinder:

@@ -172,3 +172,19 @@ def test_all_errors_of_a_run_are_reported_together(tmp_path: Path) -> None:
     problems = problems_for(tmp_path, data)
     assert sorted(p.field for p in problems) == ["claims.0.status", "metric", "parties.1.org", "published"]
     assert len({p.file for p in problems}) == 3
+
+
+def test_flow_style_files_report_lines_too(tmp_path: Path) -> None:
+    """One record per line (`- {...}`, as `aikg synth` writes) takes the fast JSON path; errors keep their lines."""
+    write_dataset(tmp_path)
+    lines = ['- {"id": "fast-1", "name": "Fast One", "types": ["ai_lab"]}',
+             '- {"id": "fast-2", "name": "Fast Two", "types": ["ai_lab"], "wikidata": "not-a-qid"}']
+    (tmp_path / "entities" / "fast.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = only(_problems(tmp_path))
+    assert (p.file.endswith("entities/fast.yaml"), p.line, p.field, p.value) == (True, 2, "wikidata", "'not-a-qid'")
+
+
+def _problems(root: Path) -> list:
+    with pytest.raises(DataError) as info:
+        load_dataset(root)
+    return [p for p in info.value.problems if p.severity is Severity.ERROR]

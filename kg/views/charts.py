@@ -128,7 +128,7 @@ def hbar_chart(groups: Sequence[tuple[str, Sequence[Bar]]], *, title: str, descr
                              f'stroke="#111827" stroke-width="1.2" fill="none"/>')
                 end = max(end, bar.high * scale)
             if bar.label:
-                parts.append(f'<text x="{_num(label_w + end + 5)}" y="{_num(y + bar_h - 4)}" fill="#374151">'
+                parts.append(f'<text x="{_num(label_w + end + 8)}" y="{_num(y + bar_h - 4)}" fill="#374151">'
                              f"{esc(bar.label)}</text>")
             y += bar_h + gap
         y += group_gap - gap

@@ -13,8 +13,9 @@ SECTIONS: dict[str, tuple[str, dict[str, object]]] = {
     "Deals by status (preferred claim)": ("stats_deal_status", {}),
     "Claims by evidence level": ("stats_evidence", {}),
     "Facts by year": ("stats_years", {}),
+    "Coverage by party": ("stats_parties", {}),
     "Organisations without identifiers": ("orgs_without_identifiers", {}),
-    "Facts resting on one source": ("single_source_facts", {}),
+    "Facts resting on one weak source (reported or estimated)": ("single_source_facts", {"weak_only": True}),
 }
 
 

@@ -350,6 +350,33 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
 
 @main.command()
 @data_options
+@settings_options
+@click.option("--fail", default="openai", show_default=True, help="Organisation of the stress scenario.")
+@click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+              help="Fraction of its commitments it pays in the stress scenario.")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default: OUT/report.html; explorer.html is written beside it).")
+def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
+    """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
+    from kg.views.report import build_report
+
+    say, stop = _progress()
+    try:
+        result = build_report(kg.load(data, out, progress=say), stress_fail=fail, pays=pays, progress=say,
+                              **settings)
+        say("writing the report")
+        path = result.write(output or out / "report.html")
+    finally:
+        stop()
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    for label, text in result.summary():
+        out_console.print(f"[bold]{label}:[/] {escape(text)}", soft_wrap=True)
+    out_console.print(f"wrote {escape(str(path))} and {escape(str(path.parent / 'explorer.html'))}")
+
+
+@main.command()
+@data_options
 @click.option("--focus", default=None, help="Organisation (id, name or alias) to focus on.")
 @click.option("--depth", type=click.IntRange(1, 3), default=2, show_default=True, help="Focus depth.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Initial position of the date slider.")
@@ -369,7 +396,7 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
 @main.command()
 @data_options
 def run(data: Path, out: Path) -> None:
-    """The main job: build, validate, compute the analyses, write the explorer, print a summary."""
+    """The main job: build, validate, compute the analyses, write the report and explorer, print a summary."""
     say, stop = _progress()
     try:
         say("building the graph")
@@ -378,22 +405,22 @@ def run(data: Path, out: Path) -> None:
         report = graph.validate()
         say("computing the analyses")
         written = write_metrics(graph, out / "metrics")
-        say("writing the explorer")
-        explorer_path = graph.write_view(out / "explorer.html")
+        say("writing the report and the explorer")
+        from kg.views.report import build_report
+
+        result = build_report(graph, progress=say)
+        report_path = result.write(out / "report.html")
         summary = graph.stats()
-        cycles = graph.cycles()
     finally:
         stop()
     out_console.print(f"[bold]aikg[/] built {data} into {out}/")
     for title in ("Deals by kind", "Deals by status (preferred claim)"):
         emit(summary[title], "table", title)
-    exposed = graph.exposed_to("openai") if "openai" in graph.legs() else None
-    if exposed is not None and len(exposed):
-        top = exposed.iloc[0]
-        out_console.print(f"most exposed to OpenAI: {top['name']} (USD {top['at_risk'] / 1e9:,.1f}B at risk)")
-    out_console.print(f"circular deals: {len(cycles.table)} cycles of 2–{cycles.max_len} parties")
+    for label, text in result.summary():
+        out_console.print(f"[bold]{label}:[/] {escape(text)}", soft_wrap=True)
     state = "conforms to the SHACL shapes" if report.conforms else f"{len(report.violations)} SHACL violation(s)"
     out_console.print(f"validation: {state}; {len(report.warnings)} warning(s)")
-    out_console.print(f"wrote {out / 'metrics'}/ ({len(written)} tables) and {explorer_path}")
+    out_console.print(f"wrote {out / 'metrics'}/ ({len(written)} tables), {report_path} and "
+                      f"{report_path.parent / 'explorer.html'}")
     if not report.conforms:
         sys.exit(1)

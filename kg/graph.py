@@ -152,6 +152,12 @@ class KnowledgeGraph:
         return explorer.write_explorer(self.explorer_graph(), path, focus=focus, depth=depth, kinds=kinds,
                                        statuses=statuses, as_of=as_of, **options)
 
+    def report(self, path: Path | str | None = None, **options: Any) -> Path:
+        """Write the analyst report (and ``explorer.html`` beside it); see :func:`kg.views.report.write_report`."""
+        from kg.views.report import write_report  # the report needs every stage; import it only when asked
+
+        return write_report(self, path or self.out / "report.html", **options)
+
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,
          rebuild: bool = False, progress: build_stage.Progress | None = None) -> KnowledgeGraph:

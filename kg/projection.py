@@ -156,10 +156,12 @@ def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph
     ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``, ``deal_iri``, ``title``, ``kind``,
     ``category``, ``flow``, ``primary``, ``status``, ``evidence``, ``date``, ``amount_usd``,
     ``amount_min_usd``, ``amount_max_usd``, ``approximate``, ``undisclosed``, ``native_amount``,
-    ``stake``, ``in_cycle`` and ``sources``. ``G.graph["settings"]`` states what was counted.
+    ``stake``, ``in_cycle`` and ``sources``. ``G.graph["settings"]`` states what was counted and
+    ``G.graph["deals"]`` holds each counted deal's own figures (kind, title, status, date, total
+    amount as the counted claim states it).
     """
     settings = settings or Settings()
-    graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[])
+    graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
     _add_orgs(graph, store)
     claims: dict[str, list[_Claim]] = defaultdict(list)
     meta: dict[str, tuple[DealKind, str]] = {}
@@ -186,6 +188,13 @@ def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph
         if claim is None or claim.status not in settings.statuses:
             continue
         kind, title = meta[deal]
+        value, low, high = claim.usd
+        graph.graph["deals"][deal] = {
+            "kind": kind.value, "title": title, "status": claim.status.value, "date": claim.date,
+            "evidence": claim.evidence, "amount_usd": pick(value, low, high, settings.ranges),
+            "amount_min_usd": low if value is None else value, "amount_max_usd": high if value is None else value,
+            "is_range": value is None and (low is not None or high is not None), "undisclosed": claim.undisclosed,
+            "native_amount": claim.native, "claim": claim.iri}
         sources = [c.source for c in sorted(deal_claims, key=lambda c: c.date)]
         _add_legs(graph, deal, kind, title, claim, parties[deal], figures, sources, settings.ranges)
     return graph

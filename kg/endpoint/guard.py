@@ -124,6 +124,8 @@ def _parse(text: str):
         raise Refusal(400, "query too long or too deeply nested for the safety check") from None
     except ParseException as exc:
         query_error = exc
+    except MemoryError:
+        raise  # the worker reports it as such
     except Exception:
         raise Refusal(400, "query could not be parsed") from None
     if _parses_as_update(text):

@@ -60,6 +60,9 @@ def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     root = str(Path(next(iter(kg.__path__))).resolve().parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    # glibc reserves 64 MB of address space per malloc arena, and makes more arenas when threads
+    # (RocksDB's) contend: under load the worker's size would jump past its address-space cap
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
 
 
@@ -86,10 +89,14 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._closed = False
         self.replacements = 0
-        starting = [self._start() for _ in range(size)]
-        for worker in starting:
-            self._await_ready(worker)
-            self._idle.put(worker)
+        try:
+            starting = [self._start() for _ in range(size)]  # all start in parallel
+            for worker in starting:
+                self._await_ready(worker)
+                self._idle.put(worker)
+        except BaseException:
+            self.close()
+            raise
 
     @property
     def sandboxed(self) -> bool:

@@ -27,7 +27,6 @@ __all__ = ["TRUNCATED_LINK", "Serialized", "tsv_term", "write_boolean", "write_g
 TRUNCATED_LINK = "urn:aikg:truncated"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = XSD + "string"
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _NUMERIC_FORMS = {
     XSD + "integer": re.compile(r"[+-]?[0-9]+"),
     XSD + "decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),

@@ -3,9 +3,13 @@
 Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
 ``query``; ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
 
-Limits, all configurable (:class:`EndpointConfig`), all answered with an explicit status:
+Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`):
 
 ==========================  ===================================================================
+any SPARQL Update           403 (``update=``, ``application/sparql-update``, an update as query)
+SERVICE, foreign FROM       403, before evaluation (:mod:`kg.endpoint.guard`; workers also have
+                            no network, :mod:`kg.endpoint.sandbox`)
+protocol misuse             400 / 405 / 411 / 415 (:mod:`kg.endpoint.protocol`)
 query text too long         413
 request body too long       413 (checked from Content-Length before reading)
 per-client concurrency      429 (client = remote IP address; proxies are not trusted)
@@ -412,7 +416,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **options) -> EndpointServer:
     """Start the worker pool and bind the server (``port=0`` picks a free port); call
-    ``serve_forever()`` to serve and ``close()`` to stop. ``options`` are :class:`EndpointConfig` fields."""
+    ``serve_forever()`` to serve (e.g. in a thread) and ``close()`` to stop.
+
+    ``options`` are :class:`EndpointConfig` fields. ``store_path`` is a store made by
+    :meth:`kg.store.EmbeddedStore.build` (or any Oxigraph directory nobody writes to)."""
     config = EndpointConfig(store_path=Path(store_path), **options)
     if not os.path.exists(config.store_path):
         raise FileNotFoundError(f"no store at {config.store_path}")
@@ -432,7 +439,13 @@ def serve(
     explorer_path: Path | None = None,
     **options,
 ) -> None:
-    """Serve the store at ``store_path`` until interrupted. See :class:`EndpointConfig` for ``options``."""
+    """Serve the store at ``store_path`` on ``host:port`` until interrupted (Ctrl-C).
+
+    ``named_queries`` maps a name to ``(title, query text)``; they are listed as examples on the
+    page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
+    Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``max_result_bytes``,
+    ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``, ``max_connections``, ...).
+    """
     server = make_server(
         store_path,
         host,

@@ -112,7 +112,9 @@ def annotate(legs: nx.MultiDiGraph, cycles: Cycles) -> nx.MultiDiGraph:
             marked.edges[u, v, key]["in_cycle"] = True
         nodes = list(dict.fromkeys(n for key in keys for n in index[key]))
         amount = None if pd.isna(row.round_trip_usd) else float(row.round_trip_usd)
-        listed.append({"nodes": nodes, "legs": keys, "round_trip_usd": amount, "label": row.path})
+        names = [marked.nodes[p].get("label", p) if p in marked else p for p in row.path.split(" → ")]
+        listed.append({"nodes": nodes, "legs": keys, "round_trip_usd": amount, "label": " → ".join(names),
+                       "path": row.path})
     marked.graph["cycles"] = listed
     return marked
 

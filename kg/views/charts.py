@@ -78,7 +78,7 @@ def _open(width: int, height: int, title: str, description: str) -> list[str]:
     ]
 
 
-def empty_chart(title: str, message: str, width: int = 640) -> Markup:
+def empty_chart(title: str, message: str, width: int = 960) -> Markup:
     parts = _open(width, 60, title, message)
     parts.append(f'<text x="{width / 2:.0f}" y="34" text-anchor="middle" fill="{AXIS}">{esc(message)}</text></svg>')
     return Markup("".join(parts))  # noqa: S704 - every value above is escaped
@@ -93,12 +93,12 @@ def _bar_rect(x: float, y: float, w: float, h: float, bar: Bar) -> str:
 
 
 def hbar_chart(groups: Sequence[tuple[str, Sequence[Bar]]], *, title: str, description: str,
-               legend: Sequence[Series] = (), width: int = 760) -> Markup:
+               legend: Sequence[Series] = (), width: int = 960) -> Markup:
     """Horizontal bars, grouped: one group per row label (an organisation), one bar per measure."""
     groups = [(name, list(bars)) for name, bars in groups if bars]
     if not groups:
         return empty_chart(title, "No figures to draw.", width)
-    label_w, right, bar_h, gap, group_gap, top = 150, 90, 16, 3, 14, 28 if legend else 8
+    label_w, right, bar_h, gap, group_gap, top = 150, 330, 18, 3, 14, 28 if legend else 8
     axis_h = 22
     height = top + sum(len(b) * (bar_h + gap) - gap + group_gap for _, b in groups) + axis_h
     maximum = max(bar.top for _, bars in groups for bar in bars)
@@ -139,7 +139,7 @@ def hbar_chart(groups: Sequence[tuple[str, Sequence[Bar]]], *, title: str, descr
 
 def column_chart(categories: Sequence[str], series: Sequence[Series],
                  values: dict[tuple[str, str], Bar], *, title: str, description: str, stacked: bool = False,
-                 width: int = 760, height: int = 300) -> Markup:
+                 width: int = 960, height: int = 320) -> Markup:
     """Vertical columns per category (a year): side by side per series, or stacked.
 
     ``values`` maps (series name, category) to its bar; missing pairs are simply not drawn.

@@ -30,12 +30,14 @@ import networkx as nx
 import pandas as pd
 from markupsafe import Markup
 
+from kg.metrics.circularity import annotate
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
 from kg.projection import Ranges, pick
 from kg.views import charts, style
-from kg.views.explorer import csp_hash, render_explorer
+from kg.views.explorer import render_explorer
 from kg.views.formatting import format_amount, format_usd, iso_date, number, safe_url
+from kg.vocab import Status
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -59,14 +61,6 @@ SELECT ?orgs ?deals ?claims ?sources ?observations WHERE {
   { SELECT (COUNT(DISTINCT ?b) AS ?observations) WHERE { ?b a aikg:Observation } }
 }"""
 # Every claim's deal total, to give a deal's total where it is not split among its parties' legs.
-_DEAL_AMOUNTS = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
-SELECT ?deal ?claim ?date ?preferred ?usd ?min_usd ?max_usd WHERE {
-  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:hasClaim ?claim .
-  ?claim aikg:claimDate ?date ; aikg:isPreferred ?preferred .
-  OPTIONAL { ?claim aikg:amount ?a . OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
-             OPTIONAL { ?a aikg:maxValueUSD ?max_usd } }
-}"""
-
 Progress = Callable[[str], None]
 
 
@@ -118,6 +112,10 @@ def label_of(code: Any, labels: dict[str, str]) -> str:
     return labels.get(str(code), str(code).replace("_", " "))
 
 
+# Exposure columns: (key, heading); a column that is zero in every row of a lab's table is left out.
+EXPOSURE_COLUMNS = (("equity_at_risk", "Equity at risk"), ("contracted_revenue", "Contracted revenue"),
+                    ("credit", "Credit"), ("at_risk", "At risk"), ("lookthrough_usd", "Look-through"),
+                    ("debtrank_loss_usd", "DebtRank loss"), ("supplier_dependence", "Supplier dependence"))
 BASIS_LABELS = {"market_cap": "market cap", "valuation_post": "post-money valuation", "revenue": "revenue"}
 
 
@@ -154,7 +152,7 @@ class Report:
                               f"{h['orgs_active']:,} organisations"),
             ("total committed", f"{usd(h['total_usd'], '$0')} in {h['deals_with_amount']:,} deals with a known "
                                 f"amount ({h['deals_undisclosed']:,} undisclosed)"),
-            ("circular deals", f"{len(self.cycles['rows']):,} loops"
+            ("circular deals", f"{len(self.cycles['rows']):,} loop{'' if len(self.cycles['rows']) == 1 else 's'}"
                                + (" (search cut short)" if self.cycles["truncated"] else "")),
         ]
         top = self.top_exposure()
@@ -215,8 +213,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(usd=usd, pct=pct, ratio=ratio, csp_hash=csp_hash, safe_url=safe_url,
-                       label=label_of, amount=format_amount)
+    env.filters.update(usd=usd, pct=pct, ratio=ratio, label=label_of, amount=format_amount)
     return env
 
 
@@ -247,14 +244,14 @@ def build_report(graph: KnowledgeGraph, *, as_of: dt.date | str | None = None, s
     names = {n: str(d.get("label", n)) for n, d in legs.nodes(data=True)}
     notes: list[str] = []
     say("counting deals and sources")
-    totals = _deal_totals(graph, legs, ranges)
+    totals = _deal_totals(legs)
     headline = _headline(graph, legs, totals)
     labs = _pick(grouped, graph, MAJOR_LABS, "ai_lab", 4)
     providers = _pick(grouped, graph, MAIN_PROVIDERS, "cloud_provider", 5)
-    if labs and not set(labs) & set(MAJOR_LABS):
+    if labs and not {asked for _, asked in labs} & set(MAJOR_LABS):
         notes.append("None of the major labs (" + ", ".join(MAJOR_LABS) + ") is in this data set; the AI labs "
                      "with the most deal flow are shown instead.")
-    if providers and not {p for p, _ in providers} & set(MAIN_PROVIDERS):
+    if providers and not {asked for _, asked in providers} & set(MAIN_PROVIDERS):
         notes.append("None of the main providers (" + ", ".join(MAIN_PROVIDERS) + ") is in this data set; the "
                      "cloud providers with the most deal flow are shown instead.")
     sizes = graph.sizes(as_of)
@@ -280,7 +277,9 @@ def build_report(graph: KnowledgeGraph, *, as_of: dt.date | str | None = None, s
     say("centrality")
     centrality = _records(graph.centrality(**settings).head(TOP_ROWS))
     say("rendering the explorer")
-    explorer = render_explorer(_with_cycles(legs, cycles, names),
+    # every status, so the page's filters can show the deals not counted; it opens on the counted ones
+    everything = graph.legs(as_of=as_of, statuses=[s.value for s in Status], ranges=ranges)
+    explorer = render_explorer(annotate(everything, cycles), statuses=legs.graph["settings"]["statuses"],
                                title=f"aikg explorer — deals as of {legs.graph['settings']['as_of']}")
     return Report(
         settings=dict(legs.graph["settings"]),
@@ -309,44 +308,26 @@ def _pick(grouped: nx.MultiDiGraph, graph: KnowledgeGraph, wanted: Iterable[str]
     return [(n, n) for n, _ in flow.most_common(limit)]
 
 
-def _settings_line(settings: dict[str, Any]) -> str:
-    return (f"as of {settings.get('as_of')}; statuses counted: {', '.join(settings.get('statuses', []))}; "
-            f"ranges: {settings.get('ranges')}")
-
-
-def _deal_totals(graph: KnowledgeGraph, legs: nx.MultiDiGraph, ranges: Ranges) -> dict[str, dict[str, Any]]:
+def _deal_totals(legs: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
     """Each counted deal's total USD: its counted claim's amount, else the sum of its parties' stated amounts.
 
-    The counted claim is the projection's (preferred if dated by the as-of date, else the latest); its date
-    and status are on the legs. ``source`` says where the figure came from.
+    The counted claim and its amount come from the projection (``legs.graph["deals"]``); ``source``
+    says where the figure came from.
     """
-    as_of = dt.date.fromisoformat(legs.graph["settings"]["as_of"])
-    claims: dict[str, list[tuple]] = defaultdict(list)
-    result = graph.store.query(_DEAL_AMOUNTS)
-    for row in result.rows:
-        deal, claim, date, preferred, value, low, high = row
-        if isinstance(date, dt.date) and date <= as_of:
-            claims[str(deal)].append((date, str(claim), bool(preferred), number(value), number(low), number(high)))
-    by_deal: dict[str, list[dict]] = defaultdict(list)
+    parts: dict[str, list[float]] = defaultdict(list)
     for _u, _v, leg in legs.edges(data=True):
-        by_deal[leg["deal"]].append(leg)
+        if leg["flow"] == "money" and leg["amount_usd"] is not None:
+            parts[leg["deal"]].append(leg["amount_usd"])
     totals = {}
-    for deal, deal_legs in by_deal.items():
-        known = claims.get(deal, [])
-        preferred = [c for c in known if c[2]]
-        claim = preferred[0] if preferred else max(known, default=None, key=lambda c: (c[0], c[1]))
-        stated = pick(claim[3], claim[4], claim[5], ranges) if claim else None
-        money = [leg for leg in deal_legs if leg["flow"] == "money"]
-        parts = [leg["amount_usd"] for leg in money if leg["amount_usd"] is not None]
-        if stated is not None:
-            total, source = stated, "deal total"
-        elif parts:
-            total, source = sum(parts), "sum of parties' amounts"
+    for deal, info in legs.graph["deals"].items():
+        if info["amount_usd"] is not None:
+            total, source = info["amount_usd"], "deal total"
+        elif parts.get(deal):
+            total, source = sum(parts[deal]), "sum of parties' amounts"
         else:
             total, source = None, "undisclosed"
-        totals[deal] = {"usd": total, "source": source, "kind": deal_legs[0]["kind"],
-                        "status": deal_legs[0]["status"], "date": deal_legs[0]["date"],
-                        "range": claim is not None and claim[3] is None and stated is not None}
+        totals[deal] = {"usd": total, "source": source, "kind": info["kind"], "status": info["status"],
+                        "date": info["date"], "range": info["is_range"]}
     return totals
 
 
@@ -387,11 +368,14 @@ def _exposed(graph: KnowledgeGraph, lab: str, asked: str, names: dict[str, str],
     rows = _records(frame)
     for row in rows:
         row["deal_ids"] = _ids(row.get("deals"))
-        # the column was called contagion_usd before; accept either while callers migrate
-        row["debtrank_loss"] = row.get("debtrank_loss_usd", row.get("contagion_usd"))
         size = sizes.get(row["org"])
         row["size"] = None if size is None else {"usd": size.usd, "basis": size.basis, "date": size.date.isoformat()}
-    return {"id": lab, "asked": asked, "name": names.get(lab, lab), "rows": rows[:TOP_ROWS], "total": len(rows),
+    shown = rows[:TOP_ROWS]
+    columns = [(key, heading) for key, heading in EXPOSURE_COLUMNS
+               if key == "at_risk" or any(row.get(key) for row in shown)]
+    hidden = [heading for key, heading in EXPOSURE_COLUMNS if (key, heading) not in columns]
+    return {"id": lab, "asked": asked, "name": names.get(lab, lab), "rows": shown, "total": len(rows),
+            "columns": columns, "hidden": hidden,
             "lab_size": None if lab not in sizes else {"usd": sizes[lab].usd, "basis": sizes[lab].basis,
                                                        "date": sizes[lab].date.isoformat()}}
 
@@ -459,7 +443,7 @@ def _stress(graph: KnowledgeGraph, grouped: nx.MultiDiGraph, fail: str, pays: fl
         "fail": fail, "subject": subject, "pays": pays,
         "scenario": f"{names.get(subject, subject)} pays only {pays:.0%} of what it owes",
         "methods": [{"method": m, "parameters": r.parameters,
-                     "rounds": [[names.get(o, o) for o in wave] for wave in r.rounds], "unsized": getattr(r, "unsized", getattr(r, "assumed_solvent", 0)),
+                     "rounds": [[names.get(o, o) for o in wave] for wave in r.rounds], "unsized": r.unsized,
                      "total_loss": sum(x for o, x in zip(r.table["org"], r.table["loss_usd"], strict=True)
                                        if o != subject)}
                     for m, r in results.items()],
@@ -489,9 +473,10 @@ def _commitments_chart(graph: KnowledgeGraph, labs: list[str], names: dict[str, 
     for row in rows:
         commit = row["commitments_usd"]
         undisclosed = f", {row['undisclosed']} without a figure" if row["undisclosed"] else ""
+        no_revenue = "" if row["revenues"] else " · no revenue figure"
         bars = [charts.Bar(commit, style.CATEGORY_COLOURS["compute"],
                            f"{row['name']}: {format_usd(commit)} committed in {row['deals']} deals{undisclosed}",
-                           label=f"{format_usd(commit)} · {row['deals']} deals")]
+                           label=f"{format_usd(commit)} · {row['deals']} deals{no_revenue}")]
         revs = row["revenues"]
         if revs:
             low, high = revs[0], revs[-1]
@@ -621,23 +606,3 @@ def _leg_lines(items: list[tuple[str, str, dict]], names: dict[str, str]) -> lis
         if leg["flow"] != "money" and (u, v) not in used:
             lines.append(f"{names.get(u, u)} → {names.get(v, v)}: {leg['flow']}")
     return lines
-
-
-def _with_cycles(legs: nx.MultiDiGraph, cycles: Any, names: dict[str, str]) -> nx.MultiDiGraph:
-    """A copy of the legs marked with the circular deals, so the explorer lists and highlights them."""
-    G = legs.copy()
-    found = []
-    by_cycle: dict[int, list[str]] = defaultdict(list)
-    for row in cycles.legs.itertuples(index=False):
-        by_cycle[int(row.cycle)].append(str(row.leg))
-    keys = {k: (u, v) for u, v, k in G.edges(keys=True)}
-    for row in cycles.table.itertuples(index=False):
-        path = str(row.path).split(" → ")[:-1]
-        leg_keys = [k for k in by_cycle.get(int(row.cycle), []) if k in keys]
-        for k in leg_keys:
-            u, v = keys[k]
-            G.edges[u, v, k]["in_cycle"] = True
-        found.append({"nodes": path, "legs": leg_keys, "round_trip_usd": _clean(row.round_trip_usd),
-                      "label": " → ".join(names.get(p, p) for p in [*path, path[0]])})
-    G.graph["cycles"] = found
-    return G

@@ -1,0 +1,130 @@
+"""The analyst report in a real browser (Debian's Chromium through Playwright), opened from ``file://``.
+
+The report is built from the repository's ``data/`` (into a temporary folder) so the screenshots show real
+figures: ``test-artifacts/report.png`` (the full page) and ``report-top.png`` (the first screen). The hostile
+report comes from the small data set with markup in every text field.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Probe, chromium_available
+from datasets import write_dataset
+from test_report import hostile_set
+
+import kg
+from kg.views.report import write_report
+
+pytestmark = pytest.mark.skipif(
+    not chromium_available(), reason="Debian's chromium is not installed (/usr/bin/chromium; `make browser`)"
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
+PAINTED = """() => {
+  const c = document.querySelector('#graph canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}"""
+CHARTS = """() => Array.from(document.querySelectorAll('figure svg.chart')).map(s => {
+  const r = s.getBoundingClientRect();
+  return { id: s.closest('figure').id, width: r.width, height: r.height,
+           bars: Array.from(s.querySelectorAll('rect.bar')).filter(b => b.getBBox().height * b.getBBox().width > 0)
+                 .length };
+})"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("report-browser")
+    real = kg.load(DATA, root / "real-out")
+    hostile = kg.load(write_dataset(root / "hostile-data", hostile_set()), root / "hostile-out")
+    return {
+        "real": write_report(real, root / "real" / "report.html"),
+        "hostile": write_report(hostile, root / "hostile" / "report.html", stress_fail="alpha-lab"),
+    }
+
+
+def open_report(browser: Any, path: Path) -> tuple[Probe, Any]:
+    """The report with its explorer frame drawn (a frame off screen is not painted, so scroll to it first)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    probe = Probe(page)
+    page.goto(path.resolve().as_uri())
+    page.locator("iframe.explorer").scroll_into_view_if_needed()
+    frame = next(f for f in page.frames if f != page.main_frame)
+    # polled from here: wait_for_function's in-page polling evaluates a string, which the report's CSP forbids
+    deadline = time.monotonic() + 15
+    while not frame.evaluate(READY):
+        assert time.monotonic() < deadline, "the embedded explorer did not draw within 15 s"
+        page.wait_for_timeout(50)
+    return probe, frame
+
+
+def test_real_report_offline_charts_explorer_and_screenshot(browser: Any, reports: dict[str, Path]) -> None:
+    probe, frame = open_report(browser, reports["real"])
+    page = probe.page
+    try:
+        drawn = page.evaluate(CHARTS)
+        assert [c["id"] for c in drawn] == ["chart-commitments", "chart-capex", "chart-funding"]
+        for chart in drawn:
+            assert chart["width"] > 300 and chart["height"] > 100, chart
+            assert chart["bars"] >= 2, chart
+        stats = frame.evaluate("aikgExplorer.stats()")
+        assert stats["visibleNodes"] > 10 and stats["visibleEdges"] > 10
+        assert frame.evaluate(PAINTED) > 5000, "the embedded explorer's canvas is blank"
+        assert frame.evaluate("aikgExplorer.stats().nodes") > 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+        # The whole page: a viewport as tall as the page rather than full_page=True, which leaves the explorer's
+        # frame (drawn by another renderer process) blank.
+        page.set_viewport_size({"width": 1400, "height": page.evaluate("document.documentElement.scrollHeight")})
+        page.wait_for_timeout(200)
+        page.screenshot(path=str(ARTIFACTS / "report.png"))
+        assert (ARTIFACTS / "report.png").stat().st_size > 50_000
+        page.set_viewport_size({"width": 1400, "height": 900})
+        # a deal id in a table opens that deal in the list at the end
+        link = page.locator("#exposure a.deal").first
+        deal = link.inner_text()
+        link.click()
+        assert page.locator(f"[id='deal-{deal}']").is_visible()
+        assert page.evaluate("location.hash") == f"#deal-{deal}"
+        assert probe.requests == [reports["real"].resolve().as_uri()]
+        assert probe.errors == []
+    finally:
+        page.close()
+
+
+def test_hostile_report_runs_nothing_injected(browser: Any, reports: dict[str, Path]) -> None:
+    probe, frame = open_report(browser, reports["hostile"])
+    page = probe.page
+    try:
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.__xss") is None
+        assert frame.evaluate("window.__xss") is None
+        assert probe.dialogs == []
+        assert page.locator("#exposure h3").first.inner_text().startswith("<script>window.__xss=1</script>")
+        page.locator("details.deal summary").first.click()
+        hrefs = page.eval_on_selector_all("#deals a[href]", "els => els.map(a => a.href)")
+        assert hrefs and all(h.startswith("https://") for h in hrefs)
+        assert probe.requests == [reports["hostile"].resolve().as_uri()]
+        assert probe.errors == []
+    finally:
+        page.close()

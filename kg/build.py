@@ -25,10 +25,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import namespaces as ns
-from kg.loader import Dataset, load_dataset
+from kg.fx import FxTable
+from kg.loader import data_files, fingerprint, open_checker
+from kg.models import FxRate
 from kg.paths import ONTOLOGY_DIR
 from kg.store import EmbeddedStore
-from kg.triples import dataset_triples
+from kg.triples import GraphBuilder, TripleWriter
 
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR = "graph", "store"
@@ -61,46 +63,56 @@ def ontology_paths() -> list[Path]:
     return [ONTOLOGY_DIR / name for name in ONTOLOGY_FILES]
 
 
-def build(data: Path, out: Path, *, progress: Progress | None = None, formats: tuple[str, ...] = ("ttl", "jsonld"),
-          dataset: Dataset | None = None) -> BuildResult:
+def build(data: Path, out: Path, *, progress: Progress | None = None,
+          formats: tuple[str, ...] = ("ttl", "jsonld")) -> BuildResult:
     """Build the graph from ``data`` into ``out``; see the module docstring for the layout.
 
-    Raises :class:`kg.problems.DataError` (before writing anything) when the data has errors.
+    The data files are read, checked and turned into triples one file at a time, so memory stays
+    bounded by the largest file. Raises :class:`kg.problems.DataError` with every error of the run;
+    nothing is then written to ``out``.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    say("reading and checking data files")
-    ds = dataset or load_dataset(data)
-    say("generating triples")
-    text = dataset_triples(ds)
-    triples = text.count("\n")
-
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".graph-staging-", dir=out))
+    checker = open_checker(data)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
     try:
         nt = staging / DATA_NT
-        nt.write_text(text, encoding="utf-8")
-        del text
+        with nt.open("w", encoding="utf-8") as stream:
+            writer = TripleWriter(stream)
+            builder = GraphBuilder(writer)
+            rates: list[FxRate] = []
+            for folder, path in data_files(checker.root):
+                say(f"checking and converting {path.relative_to(checker.root)}")
+                records = checker.read(folder, path)
+                if folder == "fx":
+                    rates += records  # type: ignore[arg-type]
+                    builder.fx = FxTable(rates)
+                for record in records:
+                    builder.emit(record)
+            writer.flush()
+        warnings = checker.finish()
         if "ttl" in formats:
             say("writing Turtle")
             _serialise(nt, staging / DATA_TTL, ox.RdfFormat.TURTLE)
         if "jsonld" in formats:
             say("writing JSON-LD")
             _serialise(nt, staging / DATA_JSONLD, ox.RdfFormat.JSON_LD)
-        claims = sum(len(d.claims) for d in ds.deals.values()) + sum(len(o.claims) for o in ds.observations.values())
-        result = BuildResult(out=out, fingerprint=ds.fingerprint, triples=triples,
-                             organisations=len(ds.organisations), sources=len(ds.sources), deals=len(ds.deals),
-                             observations=len(ds.observations), claims=claims, warnings=len(ds.warnings),
+        ids = checker.ids
+        result = BuildResult(out=out, fingerprint=fingerprint(checker.root), triples=writer.count,
+                             organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
+                             observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
                              seconds=0.0, store_rebuilt=False)
         _write_manifest(staging / MANIFEST, result)
+        out.mkdir(exist_ok=True)
         _swap_in(staging, out / GRAPH_DIR)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     rebuilt = False
-    if not EmbeddedStore.is_current(out / STORE_DIR, ds.fingerprint):
+    if not EmbeddedStore.is_current(out / STORE_DIR, result.fingerprint):
         say("loading the query store")
-        EmbeddedStore.build(out / STORE_DIR, [out / GRAPH_DIR / DATA_NT, *ontology_paths()], ds.fingerprint)
+        EmbeddedStore.build(out / STORE_DIR, [out / GRAPH_DIR / DATA_NT, *ontology_paths()], result.fingerprint)
         rebuilt = True
     seconds = time.perf_counter() - started
     return BuildResult(**{**asdict(result), "out": out, "seconds": seconds, "store_rebuilt": rebuilt})
@@ -108,8 +120,6 @@ def build(data: Path, out: Path, *, progress: Progress | None = None, formats: t
 
 def is_current(data: Path, out: Path) -> bool:
     """True when ``out`` holds a build of exactly the files now in ``data``."""
-    from kg.loader import fingerprint
-
     manifest = out / GRAPH_DIR / MANIFEST
     if not manifest.exists():
         return False

@@ -93,98 +93,157 @@ def _pydantic_problems(errors: list[dict], index: int) -> Iterator[tuple[tuple[o
             yield loc, err.get("input", _MISSING), message
 
 
-def load_dataset(root: Path) -> Dataset:
-    """Read and check every data file under ``root``.
+# Which kind of record each reference points at: (record field path, target folder, what to call it).
+_REF_TARGETS = {"entities": "organisation", "sources": "source", "deals": "deal"}
+_MAX_LOCATIONS = 20  # of one unknown reference: enough to find it, bounded in memory
 
-    Raises :class:`kg.problems.DataError` listing all errors; warnings are kept on the dataset.
+
+class Checker:
+    """Checks the data files one at a time, keeping only what the checks across files need.
+
+    :meth:`read` validates one file and returns its valid records; ids, references, parent links,
+    cited sources and currencies are remembered, so that :meth:`finish` can report unknown
+    references, parent cycles, missing exchange rates and unused sources. A build can therefore
+    stream a large data set file by file (see :mod:`kg.build`).
     """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.out = _Collector(root)
+        self.ids: dict[str, dict[str, Location]] = {folder: {} for folder in RECORD_FOLDERS}
+        self.refs: dict[tuple[str, str], list[tuple[Location, tuple[object, ...]]]] = {}
+        self.parents: dict[str, tuple[str, Location]] = {}
+        self.cited: set[str] = set()
+        self.currencies: dict[str, list[tuple[Location, tuple[object, ...], date]]] = {}
+        self.fx_currencies: set[str] = {"USD"}
+        self.claims = 0
+
+    def read(self, folder: str, path: Path) -> list[Record]:
+        """Validate one file; returns its valid records that are not duplicates."""
+        kept = []
+        for record, loc in _read_file(folder, path, self.out):
+            rid = getattr(record, "id", None)
+            if rid is not None:
+                seen = self.ids[folder]
+                if rid in seen:
+                    self.out.add(loc.file, (loc.index, "id"), rid,
+                                 f"duplicate id (first defined in {relative(seen[rid].file, self.root)})")
+                    continue
+                seen[rid] = loc
+            self._remember(record, loc)
+            kept.append(record)
+        return kept
+
+    def _need(self, target: str, ref: str, loc: Location, path: tuple[object, ...]) -> None:
+        where = self.refs.setdefault((target, ref), [])
+        if len(where) < _MAX_LOCATIONS:
+            where.append((loc, path))
+
+    def _remember(self, record: Record, loc: Location) -> None:
+        if isinstance(record, Organisation):
+            if record.parent is not None:
+                self._need("entities", record.parent, loc, ("parent",))
+                self.parents[record.id] = (record.parent, loc)
+            for i, src in enumerate(record.sources):
+                self._need("sources", src, loc, ("sources", i))
+            self.cited.update(record.sources)
+        elif isinstance(record, FxRate):
+            self._need("sources", record.source, loc, ("source",))
+            self.cited.add(record.source)
+            self.fx_currencies.add(record.currency)
+        elif isinstance(record, Deal | Observation):
+            orgs = [(p.org, ("parties", i, "org")) for i, p in enumerate(record.parties)] \
+                if isinstance(record, Deal) else [(o, ("orgs", i)) for i, o in enumerate(record.orgs)]
+            for org, path in orgs:
+                self._need("entities", org, loc, path)
+            for i, claim in enumerate(record.claims):
+                self._need("sources", claim.source, loc, ("claims", i, "source"))
+                self.cited.add(claim.source)
+            self.claims += len(record.claims)
+            if isinstance(record, Deal) and record.part_of is not None:
+                self._need("deals", record.part_of, loc, ("part_of",))
+            for path, amount, on in _money_fields(record):
+                if amount.currency not in (None, "USD"):
+                    self.currencies.setdefault(amount.currency, []).append((loc, (*path, "currency"), on))
+
+    def finish(self) -> list[Problem]:
+        """The checks across files; raises :class:`DataError` if there is any error, else returns warnings."""
+        out = self.out
+        for (target, ref), places in self.refs.items():
+            if ref not in self.ids[target] and ref not in out.invalid_ids:
+                for loc, path in places:
+                    out.add(loc.file, (loc.index, *path), ref, f"unknown {_REF_TARGETS[target]} '{ref}'")
+        for currency, places in self.currencies.items():
+            if currency not in self.fx_currencies:
+                for loc, path, on in places[:_MAX_LOCATIONS]:
+                    out.add(loc.file, (loc.index, *path), currency,
+                            f"no exchange rate for {currency} in data/fx/ (needed for {on})")
+        for org, (parent, loc) in self.parents.items():
+            seen, cur = {org}, parent
+            while cur in self.parents:
+                if cur in seen:
+                    out.add(loc.file, (loc.index, "parent"), parent, "parent links form a cycle")
+                    break
+                seen.add(cur)
+                cur = self.parents[cur][0]
+        for sid, loc in sorted(self.ids["sources"].items()):
+            if sid not in self.cited:
+                out.add(loc.file, (loc.index, "id"), sid, "source is not cited by any fact", Severity.WARNING)
+        if any(p.severity is Severity.ERROR for p in out.problems):
+            raise DataError(out.problems)
+        return [p for p in out.problems if p.severity is Severity.WARNING]
+
+
+def open_checker(root: Path) -> Checker:
     root = root.resolve()
     if not root.is_dir():
         raise DataError([Problem(str(root), None, "", "", "data directory not found")])
-    out = _Collector(root)
-    records: dict[str, list[tuple[Record, Location]]] = {name: [] for name in RECORD_FOLDERS}
-    for folder, path in data_files(root):
-        _read_file(folder, path, records, out)
+    return Checker(root)
 
-    ds = Dataset(root=root, fingerprint=fingerprint(root))
-    where: dict[tuple[str, str], Location] = {}
-    for folder, target in (("entities", ds.organisations), ("sources", ds.sources),
-                           ("deals", ds.deals), ("observations", ds.observations)):
-        for record, loc in records[folder]:
-            rid = record.id  # type: ignore[attr-defined]
-            if rid in target:
-                first = where[(folder, rid)]
-                out.add(loc.file, (loc.index, "id"), rid,
-                        f"duplicate id (first defined in {relative(first.file, root)})")
-                continue
-            target[rid] = record  # type: ignore[index]
-            where[(folder, rid)] = loc
-    ds.fx_rates = [r for r, _ in records["fx"]]  # type: ignore[misc]
-    _check_references(ds, records, out)
-    _check_fx(ds, records, out)
-    _check_parent_cycles(ds, where, out)
-    _check_unused_sources(ds, where, out)
 
-    errors = [p for p in out.problems if p.severity is Severity.ERROR]
-    if errors:
-        raise DataError(out.problems)
-    ds.warnings = [p for p in out.problems if p.severity is Severity.WARNING]
+def load_dataset(root: Path) -> Dataset:
+    """Read and check every data file under ``root`` into memory.
+
+    Raises :class:`kg.problems.DataError` listing all errors; warnings are kept on the dataset.
+    """
+    checker = open_checker(root)
+    ds = Dataset(root=checker.root, fingerprint=fingerprint(checker.root))
+    targets = {"entities": ds.organisations, "sources": ds.sources, "deals": ds.deals,
+               "observations": ds.observations}
+    for folder, path in data_files(checker.root):
+        for record in checker.read(folder, path):
+            if folder == "fx":
+                ds.fx_rates.append(record)  # type: ignore[arg-type]
+            else:
+                targets[folder][record.id] = record  # type: ignore[attr-defined, index]
+    ds.warnings = checker.finish()
     return ds
 
 
-def _read_file(folder: str, path: Path, records: dict[str, list[tuple[Record, Location]]],
-               out: _Collector) -> None:
+def _read_file(folder: str, path: Path, out: _Collector) -> list[tuple[Record, Location]]:
     model = RECORD_FOLDERS[folder]
     try:
         items = read_yaml(path)
     except YamlSyntaxError as exc:
         out.problems.append(Problem(relative(path, out.root), exc.line, "", "", exc.message))
-        return
+        return []
     if items is None:
-        return
+        return []
     if not isinstance(items, list):
         out.add(path, (), items, f"a file in {folder}/ must be a YAML list of {model.__name__} records")
-        return
+        return []
+    valid = []
     for index, item in enumerate(items):
         try:
             record = model.model_validate_json(item) if isinstance(item, JsonRecord) else model.model_validate(item)
-            records[folder].append((record, Location(path, index)))
+            valid.append((record, Location(path, index)))
         except ValidationError as exc:
             raw = json.loads(item) if isinstance(item, JsonRecord) else item
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 out.invalid_ids.add(raw["id"])
             for loc, value, message in _pydantic_problems(exc.errors(), index):
                 out.add(path, loc, value, message)
-
-
-def _check_references(ds: Dataset, records: dict[str, list[tuple[Record, Location]]], out: _Collector) -> None:
-    def need(kind: dict, ref: str, loc: Location, path: tuple[object, ...], what: str) -> None:
-        if ref not in kind and ref not in out.invalid_ids:
-            out.add(loc.file, (loc.index, *path), ref, f"unknown {what} '{ref}'")
-
-    for org, loc in records["entities"]:
-        assert isinstance(org, Organisation)
-        if org.parent is not None:
-            need(ds.organisations, org.parent, loc, ("parent",), "organisation")
-        for i, src in enumerate(org.sources):
-            need(ds.sources, src, loc, ("sources", i), "source")
-    for rate, loc in records["fx"]:
-        assert isinstance(rate, FxRate)
-        need(ds.sources, rate.source, loc, ("source",), "source")
-    for deal, loc in records["deals"]:
-        assert isinstance(deal, Deal)
-        for i, party in enumerate(deal.parties):
-            need(ds.organisations, party.org, loc, ("parties", i, "org"), "organisation")
-        for i, claim in enumerate(deal.claims):
-            need(ds.sources, claim.source, loc, ("claims", i, "source"), "source")
-        if deal.part_of is not None:
-            need(ds.deals, deal.part_of, loc, ("part_of",), "deal")
-    for obs, loc in records["observations"]:
-        assert isinstance(obs, Observation)
-        for i, org_id in enumerate(obs.orgs):
-            need(ds.organisations, org_id, loc, ("orgs", i), "organisation")
-        for i, claim in enumerate(obs.claims):
-            need(ds.sources, claim.source, loc, ("claims", i, "source"), "source")
+    return valid
 
 
 def _money_fields(record: Deal | Observation) -> Iterator[tuple[tuple[object, ...], Amount, date]]:
@@ -197,35 +256,3 @@ def _money_fields(record: Deal | Observation) -> Iterator[tuple[tuple[object, ..
         for org, part in claim.participations.items():  # type: ignore[union-attr]
             if part.amount is not None:
                 yield ("claims", i, "participations", org, "amount"), part.amount, claim.date
-
-
-def _check_fx(ds: Dataset, records: dict[str, list[tuple[Record, Location]]], out: _Collector) -> None:
-    table = ds.fx
-    for folder in ("deals", "observations"):
-        for record, loc in records[folder]:
-            for path, amount, on in _money_fields(record):  # type: ignore[arg-type]
-                if amount.currency not in (None, "USD") and not table.has(amount.currency):
-                    out.add(loc.file, (loc.index, *path, "currency"), amount.currency,
-                            f"no exchange rate for {amount.currency} in data/fx/ (needed for {on})")
-
-
-def _check_parent_cycles(ds: Dataset, where: dict[tuple[str, str], Location], out: _Collector) -> None:
-    for org in ds.organisations.values():
-        seen, cur = {org.id}, org.parent
-        while cur is not None and cur in ds.organisations:
-            if cur in seen:
-                loc = where[("entities", org.id)]
-                out.add(loc.file, (loc.index, "parent"), org.parent, "parent links form a cycle")
-                break
-            seen.add(cur)
-            cur = ds.organisations[cur].parent
-
-
-def _check_unused_sources(ds: Dataset, where: dict[tuple[str, str], Location], out: _Collector) -> None:
-    used = {c.source for d in ds.deals.values() for c in d.claims}
-    used |= {c.source for o in ds.observations.values() for c in o.claims}
-    used |= {r.source for r in ds.fx_rates}
-    used |= {s for org in ds.organisations.values() for s in org.sources}
-    for sid in sorted(set(ds.sources) - used):
-        loc = where[("sources", sid)]
-        out.add(loc.file, (loc.index, "id"), sid, "source is not cited by any fact", Severity.WARNING)

@@ -8,10 +8,12 @@ serialising (see :mod:`kg.build`).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from typing import TextIO
 
 from kg import namespaces as ns
 from kg.fieldmap import prop
@@ -28,6 +30,7 @@ from kg.models import (
     Organisation,
     ParticipationFigure,
     Party,
+    Record,
     Source,
 )
 from kg.vocab import DealKind, Role, default_flow
@@ -73,19 +76,27 @@ def _int(value: int) -> str:
 
 
 class TripleWriter:
-    """Collects N-Triples lines; subjects and objects are passed as IRIs or ready-made literals."""
+    """Writes N-Triples lines to a text stream in batches; subjects are IRIs, objects IRIs or literals."""
 
-    def __init__(self) -> None:
+    BATCH = 100_000
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
         self.lines: list[str] = []
+        self.count = 0
 
     def add(self, s: str, p: str, o: str) -> None:
         self.lines.append(f"<{s}> {p} {o} .\n")
+        if len(self.lines) >= self.BATCH:
+            self.flush()
 
     def link(self, s: str, p: str, o: str) -> None:
-        self.lines.append(f"<{s}> {p} <{o}> .\n")
+        self.add(s, p, f"<{o}>")
 
-    def text(self) -> str:
-        return "".join(self.lines)
+    def flush(self) -> None:
+        self.stream.write("".join(self.lines))
+        self.count += len(self.lines)
+        self.lines.clear()
 
 
 @cache
@@ -120,25 +131,25 @@ def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
 
 
 class GraphBuilder:
-    """Emits the triples of a :class:`kg.loader.Dataset`."""
+    """Emits the triples of records one at a time (so a build can stream a large data set)."""
 
-    def __init__(self, dataset: Dataset):
-        self.ds = dataset
-        self.fx: FxTable = dataset.fx
-        self.out = TripleWriter()
+    def __init__(self, out: TripleWriter, fx: FxTable | None = None):
+        self.out = out
+        self.fx = fx or FxTable([])
 
-    def build(self) -> TripleWriter:
-        for src in self.ds.sources.values():
-            self._source(src)
-        for rate in self.ds.fx_rates:
-            self._fx_rate(rate)
-        for org in self.ds.organisations.values():
-            self._organisation(org)
-        for deal in self.ds.deals.values():
-            self._deal(deal)
-        for obs in self.ds.observations.values():
-            self._observation(obs)
-        return self.out
+    def emit(self, record: Record) -> None:
+        if isinstance(record, Deal):
+            self._deal(record)
+        elif isinstance(record, Observation):
+            self._observation(record)
+        elif isinstance(record, Organisation):
+            self._organisation(record)
+        elif isinstance(record, Source):
+            self._source(record)
+        elif isinstance(record, FxRate):
+            self._fx_rate(record)
+        else:
+            raise TypeError(f"no triples for {type(record).__name__}")
 
     def _source(self, src: Source) -> None:
         w, s = self.out, ns.record("source", src.id)
@@ -314,6 +325,13 @@ class GraphBuilder:
 
 
 def dataset_triples(dataset: Dataset) -> str:
-    """The whole data set as N-Triples text (ontology terms not included)."""
-    return GraphBuilder(dataset).build().text()
-
+    """The whole in-memory data set as N-Triples text (ontology terms not included)."""
+    text = io.StringIO()
+    writer = TripleWriter(text)
+    builder = GraphBuilder(writer, dataset.fx)
+    for records in (dataset.sources.values(), dataset.fx_rates, dataset.organisations.values(),
+                    dataset.deals.values(), dataset.observations.values()):
+        for record in records:
+            builder.emit(record)
+    writer.flush()
+    return text.getvalue()

@@ -31,6 +31,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -355,6 +356,7 @@ class EmbeddedStore:
         self.path = Path(path)
         self._store: ox.Store | None = None
         self._target = ""
+        self._lock = threading.Lock()
 
     # building
 
@@ -394,7 +396,7 @@ class EmbeddedStore:
                 shutil.rmtree(target, ignore_errors=True)
                 (generations / f"{name}.fingerprint").unlink(missing_ok=True)
                 raise
-            cls._prune(generations, keep_generations)
+            cls._prune(generations, Path(os.path.realpath(path)), keep_generations)
         return cls(path)
 
     @staticmethod
@@ -407,9 +409,11 @@ class EmbeddedStore:
         os.replace(link, path)
 
     @staticmethod
-    def _prune(generations: Path, keep: int) -> None:
-        dirs = sorted((p for p in generations.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-        for old in dirs[: max(0, len(dirs) - max(1, keep))]:
+    def _prune(generations: Path, current: Path, keep: int) -> None:
+        """Delete old generations: all but ``current`` and the ``keep - 1`` newest others."""
+        others = [p for p in generations.iterdir() if p.is_dir() and p.resolve() != current]
+        others.sort(key=lambda p: p.stat().st_mtime)
+        for old in others[: max(0, len(others) - max(0, keep - 1))]:
             shutil.rmtree(old, ignore_errors=True)
             (generations / f"{old.name}.fingerprint").unlink(missing_ok=True)
 
@@ -432,12 +436,13 @@ class EmbeddedStore:
     def raw(self) -> ox.Store:
         """The pyoxigraph store (read-only), reopened if the path now points to a new generation."""
         target = os.path.realpath(self.path)
-        if self._store is None or target != self._target:
-            if not os.path.isdir(target):
-                raise StoreError(f"no store at {self.path}")
-            self._store = ox.Store.read_only(target)
-            self._target = target
-        return self._store
+        with self._lock:
+            if self._store is None or target != self._target:
+                if not os.path.isdir(target):
+                    raise StoreError(f"no store at {self.path}")
+                self._store = ox.Store.read_only(target)
+                self._target = target
+            return self._store
 
     def query(
         self,
@@ -455,6 +460,8 @@ class EmbeddedStore:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris or ()]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris or ()]
         try:
+            # results are read here, on the calling thread: pyoxigraph aborts the process if a
+            # result iterator is used from another thread (pyo3 "unsendable")
             return _result_from(self.raw.query(sparql, **kwargs))
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from None

@@ -43,6 +43,9 @@ def test_pagerank_dangling_nodes_and_edge_cases():
     G = nx.DiGraph([("a", "b", {"weight": 3}), ("a", "c", {"weight": 1})])  # b and c are dangling
     ref = nx.pagerank(G, tol=1e-14)
     assert pagerank(G) == {n: pytest.approx(ref[n], abs=1e-10) for n in G}
+    M = nx.MultiDiGraph([("a", "b"), ("a", "b"), ("a", "c"), ("c", "a"), ("b", "b")])  # parallel edges add up
+    ref = nx.pagerank(M, tol=1e-14)
+    assert pagerank(M) == {n: pytest.approx(ref[n], abs=1e-10) for n in M}
     assert pagerank(nx.DiGraph()) == {}
     with pytest.raises(nx.PowerIterationFailedConvergence):
         pagerank(nx.DiGraph([(1, 2), (2, 3)]), max_iter=1)

@@ -14,7 +14,8 @@ import kg.analytics.concentration as concentration
 from kg.analytics import concentration_label, hhi, hhi_bounds, top_k_shares
 
 FAST = settings(max_examples=50, deadline=None)
-amounts = st.lists(st.floats(0.0, 1e6), min_size=1, max_size=20).filter(lambda xs: sum(xs) > 0)
+amount = st.just(0.0) | st.floats(1e-6, 1e6)  # no subnormals: scaling them can round to zero
+amounts = st.lists(amount, min_size=1, max_size=20).filter(lambda xs: sum(xs) > 0)
 
 
 def test_hhi1_doj_example():
@@ -63,7 +64,7 @@ def test_hhi_bounds_checks():
 
 
 @FAST
-@given(st.lists(st.floats(10.0, 40.0), max_size=3), st.data())
+@given(st.lists(st.floats(10.0, 33.0), max_size=3), st.data())
 def test_any_completion_lies_within_the_bounds(known, data):
     rest = 100 - sum(known)
     # split the undisclosed remainder into random pieces under 10%

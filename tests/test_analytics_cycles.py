@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from unittest import mock
 
 import networkx as nx
 import pytest
@@ -34,7 +35,7 @@ def test_lengths_self_loops_and_missing_amounts():
     G.edges["b", "c"]["amount"] = 0.5
     assert money_cycles(G).cycles == [["a", "b"], ["a", "b", "c"]]
     assert money_cycles(G).bottlenecks == [1.0, 0.5]  # missing amounts count as 1
-    assert money_cycles(G, min_len=1).cycles == [["c"], ["a", "b"], ["a", "b", "c"]]
+    assert money_cycles(G, min_len=1).cycles == [["a", "b"], ["a", "b", "c"], ["c"]]
     assert money_cycles(G, min_len=3).cycles == [["a", "b", "c"]]
     assert money_cycles(G, max_len=2).cycles == [["a", "b"]]
 
@@ -63,10 +64,10 @@ def triangles(k: int) -> nx.DiGraph:
     return G
 
 
-def test_truncation_stops_at_the_first_node_prefix_over_the_cap():
-    G = triangles(1_000)  # 3,000 nodes, so the search runs on the first 1,500 nodes, then on all
+def test_truncation_keeps_the_first_cycles_in_node_order():
+    G = triangles(1_000)
     r = money_cycles(G, max_cycles=100)
-    # The first 1,500 nodes already hold 500 triangles: the result is the first 100 of those.
+    # Start nodes go in node order: the search stops at node 300, whose triangle is the 101st.
     assert r.truncated and r.cycles == [[3 * t, 3 * t + 1, 3 * t + 2] for t in range(100)]
     assert r.bottlenecks == [1.0] * 100
     full = money_cycles(G, max_cycles=1_000)
@@ -90,10 +91,11 @@ def flow_networks(draw):
 
 
 @FAST
-@given(flow_networks(), st.integers(1, 3), st.integers(0, 4))
-def test_igraph_cycles_equal_networkx_cycles(G, min_len, extra):
+@given(flow_networks(), st.integers(1, 3), st.integers(0, 4), st.sampled_from([1, 2, 3, 32]))
+def test_igraph_cycles_equal_networkx_cycles(G, min_len, extra, chunk):
     max_len = min_len + extra
-    fast = money_cycles(G, min_len=min_len, max_len=max_len)
+    with mock.patch.object(cycles, "_CHUNK", chunk):  # small chunks exercise the windowed search
+        fast = money_cycles(G, min_len=min_len, max_len=max_len)
     assert fast == _money_cycles_reference(G, min_len=min_len, max_len=max_len)
     for cycle, bottleneck in zip(fast.cycles, fast.bottlenecks, strict=True):
         assert cycle[0] == min(cycle) and min_len <= len(cycle) <= max_len
@@ -103,12 +105,20 @@ def test_igraph_cycles_equal_networkx_cycles(G, min_len, extra):
 
 @FAST
 @given(flow_networks(), st.integers(0, 5))
-def test_truncated_results_are_true_cycles(G, cap):
+def test_truncation_keeps_a_prefix_of_the_full_result(G, cap):
     full = money_cycles(G, max_len=4)
     capped = money_cycles(G, max_len=4, max_cycles=cap)
     assert capped.truncated == (len(full.cycles) > cap)
-    assert len(capped.cycles) == min(cap, len(full.cycles))
-    assert all(c in full.cycles for c in capped.cycles)
+    assert capped.cycles == full.cycles[:cap] and capped.bottlenecks == full.bottlenecks[:cap]
+    assert capped == _money_cycles_reference(G, max_len=4, max_cycles=cap)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sparse_random_graphs_across_many_chunks(seed):
+    G = nx.gnp_random_graph(300, 3 / 300, seed=seed, directed=True)
+    nx.set_edge_attributes(G, {e: float(i % 7 + 1) for i, e in enumerate(G.edges)}, "amount")
+    fast = money_cycles(G, max_len=6)
+    assert fast == _money_cycles_reference(G, max_len=6) and fast.cycles
 
 
 def test_docstring_examples():

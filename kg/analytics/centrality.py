@@ -9,6 +9,8 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from kg.analytics.contagion import _sparse_matrix
+
 __all__ = ["betweenness", "pagerank"]
 
 
@@ -59,7 +61,7 @@ def pagerank(
     if n == 0:
         return {}
     nodes = list(G)
-    A = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, dtype=float, format="csr")
+    A = _sparse_matrix(G, nodes, weight)
     out = np.asarray(A.sum(axis=1)).ravel()
     dangling = out == 0
     inv = np.divide(1.0, out, out=np.zeros_like(out), where=~dangling)

@@ -14,6 +14,8 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
+from kg.analytics.contagion import _edge_arrays
+
 __all__ = ["CycleResult", "money_cycles"]
 
 # Start nodes per window: each chunk of start nodes gets the small subgraph of nodes that can lie on a
@@ -79,15 +81,8 @@ def _result(found: list[tuple[list[int], float]], nodes: list, limits: tuple[int
     )
 
 
-def _edge_arrays(G: nx.DiGraph, index: dict, weight: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    m = G.number_of_edges()
-    triples = ((index[u], index[v], x) for u, v, x in G.edges(data=weight, default=1.0))
-    table = np.fromiter(triples, dtype=np.dtype("i8, i8, f8"), count=m)
-    return table["f0"], table["f1"], table["f2"]
-
-
 class _Adjacency:
-    """CSR adjacency (edge ids sorted by tail, or by head for ``reverse``) for multi-source BFS."""
+    """Edges ``tail -> head`` grouped by tail (CSR), keeping each edge's id, for multi-source BFS."""
 
     def __init__(self, tail: np.ndarray, head: np.ndarray, n: int) -> None:
         order = np.argsort(tail, kind="stable")
@@ -205,7 +200,7 @@ def money_cycles(
     n = len(nodes)
     if not n:
         return _result([], nodes, limits)
-    src, dst, amount = _edge_arrays(G, {v: i for i, v in enumerate(nodes)}, weight)
+    src, dst, amount = _edge_arrays(G, nodes, weight)
     strong = ig.Graph(n=n, edges=np.column_stack([src, dst]), directed=True)
     component = np.asarray(strong.connected_components(mode="strong").membership)
     keep = component[src] == component[dst]
@@ -248,11 +243,11 @@ def money_cycles(
             if min_len == 1 and sub.are_adjacent(0, 0):
                 found.append(([int(start)], float(amount[np.searchsorted(keys, start * n + start)])))
             closers = [u for u in sub.predecessors(0) if u]
-            paths = sub.get_all_simple_paths(0, to=closers, minlen=max(min_len - 1, 1), maxlen=max_len - 1)
-            for path in paths if closers else []:
-                ranks = window[np.asarray(path) + k]
-                steps = ranks * n + np.roll(ranks, -1)
-                found.append((ranks.tolist(), float(amount[np.searchsorted(keys, steps)].min())))
+            if closers:
+                for path in sub.get_all_simple_paths(0, closers, max(min_len - 1, 1), max_len - 1):
+                    ranks = window[np.asarray(path) + k]
+                    steps = ranks * n + np.roll(ranks, -1)  # each edge of the cycle, closing edge last
+                    found.append((ranks.tolist(), float(amount[np.searchsorted(keys, steps)].min())))
             sub.delete_vertices(0)
             if len(found) > max_cycles:
                 return _result(found, nodes, limits)

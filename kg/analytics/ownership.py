@@ -1,7 +1,7 @@
 """Indirect (look-through) ownership through chains and cycles of equity stakes.
 
 Edge ``u -> v`` with ``stake`` ``c`` in [0, 1] means *u* owns the fraction ``c`` of *v*: ``C[u][v] = c``.
-A missing ``stake`` attribute counts as 1 (full ownership), as in :func:`networkx.to_scipy_sparse_array`.
+A missing ``stake`` attribute counts as 1 (full ownership).
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
+from kg.analytics.contagion import _sparse_matrix
+
 __all__ = ["cross_holding_dependency", "look_through"]
 
 
 def _stakes(G: nx.DiGraph, weight: str) -> tuple[list, sp.csc_array]:
     nodes = list(G)
-    if not nodes:  # networkx refuses to build a matrix for the empty graph
-        return nodes, sp.csc_array((0, 0))
-    C = nx.to_scipy_sparse_array(G, nodelist=nodes, weight=weight, dtype=float, format="csc")
+    C = sp.csc_array(_sparse_matrix(G, nodes, weight))
     if C.nnz and not (C.data.min() >= 0 and C.data.max() <= 1):
         raise ValueError(f"stakes ({weight!r}) must lie in [0, 1]")
     held = np.asarray(C.sum(axis=0)).ravel()

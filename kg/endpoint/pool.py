@@ -104,6 +104,10 @@ class WorkerPool:
         with self._lock:
             return bool(self._all) and all(w.sandboxed for w in self._all)
 
+    def idle_count(self) -> int:
+        """Workers ready for a job right now (replacements still starting are not counted)."""
+        return self._idle.qsize()
+
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._all]
@@ -180,10 +184,15 @@ class WorkerPool:
         """Run ``job`` on a worker; raise PoolBusy, QueryTimeout or WorkerFailed."""
         if self._closed:
             raise PoolBusy()
-        try:
-            worker = self._idle.get(timeout=queue_timeout_s)
-        except queue.Empty:
-            raise PoolBusy() from None
+        give_up = time.monotonic() + queue_timeout_s
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, give_up - time.monotonic()))
+            except queue.Empty:
+                raise PoolBusy() from None
+            if worker.process.poll() is None:
+                break
+            self._replace_later(worker)  # died while idle (killed, out of memory): not this job's fault
         try:
             worker.conn.send(job)
             if not worker.conn.poll(deadline_s):

@@ -1,0 +1,1 @@
+"""Helpers for the endpoint and W3C conformance tests: manifests, result comparison, live servers."""

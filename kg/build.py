@@ -147,3 +147,16 @@ def _swap_in(staging: Path, target: Path) -> None:
         os.replace(target, old)
     os.replace(staging, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def full_graph_ntriples(out: Path, target: Path) -> Path:
+    """The built data graph plus the ontology, code lists and alignments as one N-Triples file (for pushing
+    to a remote store, which then answers the same queries as the embedded one)."""
+    with target.open("wb") as stream:
+        with (out / GRAPH_DIR / DATA_NT).open("rb") as data:
+            shutil.copyfileobj(data, stream)
+        for path in ontology_paths():
+            ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), output=stream,
+                         format=ox.RdfFormat.N_TRIPLES)
+    return target
+

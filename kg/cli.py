@@ -395,6 +395,38 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
 
 @main.command()
 @data_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
+@click.option("--timeout", "timeout_s", type=click.FloatRange(0.1), default=30.0, show_default=True,
+              help="Hard deadline of each query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True,
+              help="Rows per answer; more are cut and the answer says so.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Query worker processes.")
+def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_rows: int, workers: int | None) -> None:
+    """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page and the explorer."""
+    from kg.endpoint import serve as serve_endpoint
+
+    graph = _load(data, out)
+    named = {q.name: (q.title, q.text) for q in queries.library().values()}
+    explorer = out / "explorer.html"
+    options = {} if workers is None else {"workers": workers}
+    out_console.print(f"aikg SPARQL endpoint: http://{host}:{port}/sparql  (query page: http://{host}:{port}/)")
+    serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
+                   named_queries=named, explorer_path=explorer if explorer.exists() else None, **options)
+
+
+@main.command()
+@data_options
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The remote store's Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store for Oxigraph.")
+def push(data: Path, out: Path, endpoint: str) -> None:
+    """Load the built graph (and the ontology) into a remote store through the Graph Store Protocol."""
+    sent = _load(data, out).push(endpoint)
+    out_console.print(f"pushed {sent:,} triples to {endpoint}; query it with --endpoint <its SPARQL URL>")
+
+
+@main.command()
+@data_options
 def run(data: Path, out: Path) -> None:
     """The main job: build, validate, compute the analyses, write the report and explorer, print a summary."""
     say, stop = _progress()

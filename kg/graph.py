@@ -65,6 +65,17 @@ class KnowledgeGraph:
         result = self.store.query(text)
         return queries.to_dataframe(result.variables, result.rows)
 
+    def push(self, graph_store_url: str) -> int:
+        """Replace the default graph of a remote store with the built graph and the ontology, through the
+        SPARQL 1.1 Graph Store Protocol; returns the number of triples sent."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = build_stage.full_graph_ntriples(self.out, Path(tmp) / "aikg.nt")
+            RemoteStore(graph_store_url).push(graph_store_url, path, replace=True)
+            with path.open("rb") as stream:
+                return sum(1 for _ in stream)
+
     # -- projection ------------------------------------------------------------------------
     def legs(self, as_of: dt.date | str | None = None, statuses: Iterable[str] | None = None,
              ranges: Ranges = "midpoint", group_subsidiaries: bool = False) -> nx.MultiDiGraph:

@@ -48,7 +48,7 @@ def oxigraph_latency(graph: kg.KnowledgeGraph, named: queries.NamedQuery, repeat
     return statistics.median(times), rows
 
 
-def _rdflib_child(nt: str, text: str, params: dict, conn) -> None:  # noqa: ANN001
+def _rdflib_child(nt: str, text: str, params: dict, conn) -> None:
     import rdflib
 
     graph = rdflib.Graph()
@@ -104,7 +104,10 @@ def main() -> None:
             ox_s, _ = oxigraph_latency(small, named, args.repeat)
             rd_s = rdflib_latency(nt, named, args.bound)
             rd_text = f"{rd_s:>10.3f}" if rd_s is not None else f"{'>' + str(int(args.bound)):>10}"
-            ratio = f"{rd_s / ox_s:>8.0f}x" if rd_s is not None and ox_s > 0 else f"{'>' + f'{args.bound / ox_s:.0f}':>8}x"
+            if rd_s is not None and ox_s > 0:
+                ratio = f"{rd_s / ox_s:>8.0f}x"
+            else:
+                ratio = f"{'>' + f'{args.bound / ox_s:.0f}':>8}x"
             print(f"{name:<34} {ox_s:>10.4f} {rd_text} {ratio}", flush=True)
 
 

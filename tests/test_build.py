@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 from click.testing import CliRunner
-from datasets import mini, write_dataset
+from minidata import mini, write_dataset
 
 import kg
 from kg.build import DATA_JSONLD, DATA_NT, DATA_TTL, GRAPH_DIR, MANIFEST, build, is_current

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from datasets import mini, write_dataset
+from minidata import mini, write_dataset
 
 from kg.loader import load_dataset
 from kg.problems import DataError, Severity

@@ -6,9 +6,9 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from datasets import mini, write_dataset
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from minidata import mini, write_dataset
 
 from kg.loader import load_dataset
 from kg.models import Deal

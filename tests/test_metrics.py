@@ -9,9 +9,9 @@ import networkx as nx
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from minidata import write_dataset
 
 import kg
-from datasets import write_dataset
 from kg.cli import main
 from kg.metrics.sizes import Size
 from kg.metrics.stress import liabilities, stress

@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from minidata import mini, write_dataset
 
 import kg
-from datasets import mini, write_dataset
 from kg.projection import Settings, deal_legs, money_flows, pick
 
 
@@ -21,7 +21,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
 
 
 def legs(g: kg.KnowledgeGraph, **settings: object) -> dict[tuple[str, str, str], dict]:
-    G = deal_legs(g.store, Settings.of(**settings))  # noqa: N806
+    G = deal_legs(g.store, Settings.of(**settings))
     return {(u, v, d["flow"]): d for u, v, d in G.edges(data=True)}
 
 
@@ -69,7 +69,7 @@ def test_ranges_policy(graph: kg.KnowledgeGraph, ranges: str, expected: float) -
 
 
 def test_money_flows_aggregate_money_legs(graph: kg.KnowledgeGraph) -> None:
-    G = deal_legs(graph.store, Settings.of(as_of="2025-06-01"))  # noqa: N806
+    G = deal_legs(graph.store, Settings.of(as_of="2025-06-01"))
     flows = money_flows(G)
     assert {(u, v): (d["amount"], d["undisclosed"]) for u, v, d in flows.edges(data=True)} == {
         ("beta-cloud", "alpha-lab"): (15e9, 0), ("alpha-lab", "beta-cloud-services"): (4e9, 0),

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from minidata import write_dataset
 
 import kg
-from datasets import write_dataset
 from kg import queries
 from kg.cli import main
 
@@ -88,7 +88,7 @@ def test_cli_query_formats(graph: kg.KnowledgeGraph) -> None:
     assert "investors_in,Who invested in an organisation,org=openai" in listed
 
 
-def test_cli_sparql_text_and_file(graph: kg.KnowledgeGraph, tmp_path) -> None:  # noqa: ANN001
+def test_cli_sparql_text_and_file(graph: kg.KnowledgeGraph, tmp_path) -> None:
     text = "PREFIX aikg: <https://w3id.org/aikg/ontology#> SELECT (COUNT(?d) AS ?n) WHERE { ?d a aikg:Deal }"
     runner = CliRunner()
     args = ["--data", str(graph.data), "--out", str(graph.out), "--format", "csv"]

@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from minidata import write_dataset
+from w3c.servers import free_port, oxigraph_server, wait_for_port
 
 import kg
-from datasets import write_dataset
 from kg import queries
 from kg.cli import main
-from w3c.servers import free_port, oxigraph_server, wait_for_port
 
 SYNTH_PARAMS = {"org": "alpha-lab", "a": "beta-cloud", "b": "alpha-lab", "fact": "beta-alpha-equity"}
 
@@ -67,10 +67,10 @@ def test_aikg_serve_answers_the_sparql_protocol(built: kg.KnowledgeGraph) -> Non
         query = "PREFIX aikg: <https://w3id.org/aikg/ontology#> SELECT (COUNT(?d) AS ?n) WHERE { ?d a aikg:Deal }"
         request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": query}),
                                          headers={"Accept": "application/sparql-results+json"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.load(response)
         assert answer["results"]["bindings"][0]["n"]["value"] == "3"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
             assert "investors_in" in response.read().decode()
     finally:
         server.kill()

@@ -1,6 +1,6 @@
 """``aikg report``: the analyst report's figures, its escaping and its offline promise, on small data sets.
 
-The report set is the mini data set of ``tests/datasets.py`` plus a revenue figure, a market cap and capital
+The report set is the mini data set of ``tests/minidata.py`` plus a revenue figure, a market cap and capital
 expenditure, so every section and chart has something to show. Its figures, worked out by hand:
 
 - Beta Cloud invests €12B (preferred claim, "up to" → $15B) in Alpha Lab; Alpha commits $8B to Beta Cloud
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from datasets import mini, write_dataset
+from minidata import mini, write_dataset
 
 import kg
 from kg.cli import main

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Probe, chromium_available
-from datasets import write_dataset
+from minidata import write_dataset
 from test_report import hostile_set
 
 import kg

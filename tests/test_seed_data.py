@@ -13,9 +13,8 @@ a temporary folder and asks the graph with SPARQL.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -14,7 +14,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Literal
 
 import networkx as nx
@@ -74,48 +73,45 @@ def pick(value: float | None, low: float | None, high: float | None, ranges: Ran
 _P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
      "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX schema: <https://schema.org/> " \
      "PREFIX dcterms: <http://purl.org/dc/terms/> "
-ORGS = _P + """
-SELECT ?id ?label ?type ?alias ?parent ?wikidata ?lei ?ticker WHERE {
-  ?org a aikg:Organisation ; aikg:recordId ?id ; rdfs:label ?label .
-  OPTIONAL { ?org a ?cls . ?cls aikg:code ?type }
-  OPTIONAL { ?org skos:altLabel ?alias }
-  OPTIONAL { ?org aikg:parentOrganisation/aikg:recordId ?parent }
-  OPTIONAL { ?org aikg:wikidataId ?wikidata } OPTIONAL { ?org aikg:lei ?lei } OPTIONAL { ?org aikg:ticker ?ticker }
-}"""
-CLAIMS = _P + """
-SELECT ?deal ?kind ?title ?claim ?date ?status ?evidence ?preferred ?usd ?min_usd ?max_usd ?value ?min ?max
-       ?currency ?approx ?undisclosed ?publisher ?src_title ?url ?seed ?published ?quote WHERE {
-  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:dealKind ?kind ; rdfs:label ?title ; aikg:hasClaim ?claim .
-  ?claim aikg:claimDate ?date ; aikg:status/skos:notation ?status ; aikg:evidence/skos:notation ?evidence ;
-         aikg:isPreferred ?preferred ; aikg:quote ?quote ; aikg:source ?src .
-  ?src aikg:publisherName ?publisher ; dcterms:title ?src_title ; dcterms:issued ?published .
-  OPTIONAL { ?src aikg:url ?url } OPTIONAL { ?src aikg:seedFile ?seed }
-  OPTIONAL { ?claim aikg:amount ?a . ?a aikg:isApproximate ?approx ; aikg:isUndisclosed ?undisclosed .
-    OPTIONAL { ?a schema:currency ?currency }
-    OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
-    OPTIONAL { ?a aikg:maxValueUSD ?max_usd } OPTIONAL { ?a schema:value ?value }
-    OPTIONAL { ?a schema:minValue ?min } OPTIONAL { ?a schema:maxValue ?max } }
-}"""
-PARTIES = _P + """
-SELECT ?deal ?org ?role ?gives ?lead ?claim ?usd ?min_usd ?max_usd ?stake WHERE {
-  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:hasParticipation ?p .
-  ?p aikg:party/aikg:recordId ?org ; aikg:role/skos:notation ?role ; aikg:gives/skos:notation ?gives ;
-     aikg:isLead ?lead .
-  OPTIONAL { ?claim aikg:statesParticipation ?f . ?f aikg:participation ?p .
-    OPTIONAL { ?f aikg:amount ?a . OPTIONAL { ?a aikg:valueUSD ?usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
-               OPTIONAL { ?a aikg:maxValueUSD ?max_usd } }
-    OPTIONAL { ?f aikg:stake ?s . OPTIONAL { ?s schema:value ?sv } OPTIONAL { ?s schema:minValue ?smin }
-               OPTIONAL { ?s schema:maxValue ?smax } BIND(COALESCE(?sv, ?smax, ?smin) AS ?stake) } }
-}"""
+# Flat star patterns read as CSV text (store.table) and pivoted in Python: Oxigraph answers these
+# fast, where one query with nested OPTIONALs over every claim, read term by term, was far slower.
+ORGS = _P + "SELECT ?org ?id ?label WHERE { ?org a aikg:Organisation ; aikg:recordId ?id ; rdfs:label ?label }"
+ORG_TYPES = _P + "SELECT ?org ?code WHERE { ?org a aikg:Organisation , ?cls . ?cls aikg:code ?code }"
+ORG_PROPS = _P + """
+SELECT ?org ?p ?o WHERE { ?org a aikg:Organisation ; ?p ?o .
+  VALUES ?p { skos:altLabel aikg:parentOrganisation aikg:wikidataId aikg:lei aikg:ticker } }"""
+DEALS = _P + """
+SELECT ?d ?deal ?kind ?title WHERE { ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:dealKind ?kind ; rdfs:label ?title }"""
+CLAIMS = _P + "SELECT ?d ?c ?p ?o WHERE { ?d a aikg:Deal ; aikg:hasClaim ?c . ?c ?p ?o }"
+SOURCES = _P + "SELECT ?s ?p ?o WHERE { ?s a aikg:SourceDocument ; ?p ?o }"
+AMOUNTS = _P + "SELECT ?s ?p ?o WHERE { ?s aikg:amount ?a . ?a ?p ?o }"
+PARTIES = _P + "SELECT ?d ?s ?p ?o WHERE { ?d a aikg:Deal ; aikg:hasParticipation ?s . ?s ?p ?o }"
+FIGURES = _P + """
+SELECT ?c ?figure ?part WHERE { ?c aikg:statesParticipation ?figure . ?figure aikg:participation ?part }"""
+STAKES = _P + "SELECT ?s ?p ?o WHERE { ?s aikg:stake ?x . ?x ?p ?o }"
+_SCHEMA, _AIKG, _DC = "https://schema.org/", "https://w3id.org/aikg/ontology#", "http://purl.org/dc/terms/"
 
 
 def _f(value: object) -> float | None:
-    return None if value is None else float(value) if isinstance(value, Decimal | int | float) else None
+    return None if value is None or value == "" else float(value)  # type: ignore[arg-type]
 
 
-def _rows(store: Store, text: str) -> list[dict[str, object]]:
-    result = store.query(text)
-    return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+def _pivot(store: Store, text: str) -> dict[str, dict[str, str]]:
+    """A (subject, property, value) star as subject → {property IRI: value text}."""
+    frame = store.table(text)
+    table: dict[str, dict[str, str]] = defaultdict(dict)
+    for subject, prop, value in zip(frame.iloc[:, -3], frame.iloc[:, -2], frame.iloc[:, -1], strict=True):
+        table[subject][prop] = value
+    return table
+
+
+def _usd(amount: dict[str, str]) -> tuple[float | None, float | None, float | None]:
+    value, low, high = (_f(amount.get(_AIKG + k)) for k in ("valueUSD", "minValueUSD", "maxValueUSD"))
+    return value, low, high
+
+
+def _true(value: str | None) -> bool:
+    return value in ("true", "1")
 
 
 @dataclass
@@ -132,11 +128,13 @@ class _Claim:
     source: dict[str, object]
 
 
-def _native(row: dict[str, object]) -> str | None:
-    cur = row.get("currency")
+def _native(amount: dict[str, str]) -> str | None:
+    """The native figure as text (e.g. "EUR 1.3B") when the amount is not in USD."""
+    cur = amount.get(_SCHEMA + "currency")
     if cur is None or cur == "USD":
         return None
-    parts = [f"{float(x) / 1e9:g}B" for x in (row.get("value"), row.get("min"), row.get("max")) if x is not None]
+    parts = [f"{float(x) / 1e9:g}B" for x in (amount.get(_SCHEMA + k) for k in ("value", "minValue", "maxValue"))
+             if x]
     return f"{cur} {'–'.join(parts)}" if parts else None
 
 
@@ -163,31 +161,49 @@ def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph
     settings = settings or Settings()
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
     _add_orgs(graph, store)
+    sources, amounts, stakes = _pivot(store, SOURCES), _pivot(store, AMOUNTS), _pivot(store, STAKES)
+    deals = store.table(DEALS)
+    meta = {d: (deal, DealKind(kind), title)
+            for d, deal, kind, title in zip(deals.d, deals.deal, deals.kind, deals.title, strict=True)}
     claims: dict[str, list[_Claim]] = defaultdict(list)
-    meta: dict[str, tuple[DealKind, str]] = {}
-    for row in _rows(store, CLAIMS):
-        deal = str(row["deal"])
-        meta[deal] = (DealKind(row["kind"]), str(row["title"]))
-        claims[deal].append(_Claim(
-            iri=str(row["claim"]), date=row["date"], status=Status(row["status"]), evidence=str(row["evidence"]),
-            preferred=bool(row["preferred"]), usd=(_f(row["usd"]), _f(row["min_usd"]), _f(row["max_usd"])),
-            native=_native(row), approximate=bool(row.get("approx")), undisclosed=bool(row.get("undisclosed")),
-            source={"publisher": row["publisher"], "title": row["src_title"], "url": row.get("url"),
-                    "seed_file": row.get("seed"), "published": row["published"], "quote": row["quote"],
-                    "preferred": bool(row["preferred"]), "claim_date": row["date"], "status": row["status"]}))
+    for iri, props in _pivot(store, CLAIMS).items():
+        deal_iri = iri.rsplit("/claim/", 1)[0]
+        if deal_iri not in meta:
+            continue
+        amount, src = amounts.get(iri, {}), sources[props[_AIKG + "source"]]
+        status = ns.local_id(props[_AIKG + "status"])
+        day, preferred = dt.date.fromisoformat(props[_AIKG + "claimDate"]), _true(props.get(_AIKG + "isPreferred"))
+        claims[meta[deal_iri][0]].append(_Claim(
+            iri=iri, date=day, status=Status(status), evidence=ns.local_id(props[_AIKG + "evidence"]),
+            preferred=preferred, usd=_usd(amount), native=_native(amount),
+            approximate=_true(amount.get(_AIKG + "isApproximate")),
+            undisclosed=_true(amount.get(_AIKG + "isUndisclosed")),
+            source={"publisher": src.get(_AIKG + "publisherName"), "title": src.get(_DC + "title"),
+                    "url": src.get(_AIKG + "url") or None, "seed_file": src.get(_AIKG + "seedFile") or None,
+                    "published": dt.date.fromisoformat(src[_DC + "issued"]), "quote": props[_AIKG + "quote"],
+                    "preferred": preferred, "claim_date": day, "status": status}))
     parties: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
+    org_of: dict[str, tuple[str, str]] = {}
+    for part, props in _pivot(store, PARTIES).items():
+        deal, org = meta[part.rsplit("/party/", 1)[0]][0], ns.local_id(props[_AIKG + "party"])
+        org_of[part] = (deal, org)
+        parties[deal][org] = {"role": Role(ns.local_id(props[_AIKG + "role"])),
+                              "gives": Flow(ns.local_id(props[_AIKG + "gives"])),
+                              "lead": _true(props.get(_AIKG + "isLead"))}
     figures: dict[tuple[str, str, str], tuple] = {}
-    for row in _rows(store, PARTIES):
-        deal, org = str(row["deal"]), str(row["org"])
-        parties[deal][org] = {"role": Role(row["role"]), "gives": Flow(row["gives"]), "lead": bool(row["lead"])}
-        if row.get("claim") is not None:
-            figures[(deal, str(row["claim"]), org)] = (_f(row["usd"]), _f(row["min_usd"]), _f(row["max_usd"]),
-                                                       _f(row["stake"]))
+    found = store.table(FIGURES)
+    for claim_iri, figure, part in zip(found.get("c", []), found.get("figure", []), found.get("part", []), strict=True):
+        deal, org = org_of[part]
+        stake = stakes.get(figure, {})
+        stake_value = next(
+            (_f(stake[_SCHEMA + k]) for k in ("value", "maxValue", "minValue") if stake.get(_SCHEMA + k)), None)
+        figures[(deal, claim_iri, org)] = (*_usd(amounts.get(figure, {})), stake_value)
+    meta_by_id = {deal: (kind, title) for deal, kind, title in meta.values()}
     for deal, deal_claims in claims.items():
         claim = _effective(deal_claims, settings.as_of)
         if claim is None or claim.status not in settings.statuses:
             continue
-        kind, title = meta[deal]
+        kind, title = meta_by_id[deal]
         value, low, high = claim.usd
         graph.graph["deals"][deal] = {
             "kind": kind.value, "title": title, "status": claim.status.value, "date": claim.date,
@@ -201,18 +217,24 @@ def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph
 
 
 def _add_orgs(graph: nx.MultiDiGraph, store: Store) -> None:
-    for row in _rows(store, ORGS):
-        oid = str(row["id"])
-        if oid not in graph:
-            graph.add_node(oid, label=str(row["label"]), types=[], aliases=[], parent=row.get("parent"),
-                           iri=ns.mint("org", oid), wikidata=row.get("wikidata"), lei=row.get("lei"),
-                           ticker=row.get("ticker"))
-        node = graph.nodes[oid]
-        for key in ("type", "alias"):
-            value = row.get(key)
-            target = node["types" if key == "type" else "aliases"]
-            if value is not None and value not in target:
-                target.append(str(value))
+    orgs = store.table(ORGS)
+    for iri, oid, label in zip(orgs.org, orgs.id, orgs.label, strict=True):
+        graph.add_node(oid, label=label, types=[], aliases=[], parent=None, iri=iri, wikidata=None, lei=None,
+                       ticker=None)
+    ids = dict(zip(orgs.org, orgs.id, strict=True))
+    types = store.table(ORG_TYPES)
+    for iri, code in zip(types.get("org", []), types.get("code", []), strict=True):
+        graph.nodes[ids[iri]]["types"].append(code)
+    fields = {_AIKG + "wikidataId": "wikidata", _AIKG + "lei": "lei", _AIKG + "ticker": "ticker"}
+    props = store.table(ORG_PROPS)
+    for iri, prop, value in zip(props.get("org", []), props.get("p", []), props.get("o", []), strict=True):
+        node = graph.nodes[ids[iri]]
+        if prop == ns.SKOS + "altLabel":
+            node["aliases"].append(value)
+        elif prop == _AIKG + "parentOrganisation":
+            node["parent"] = ids.get(value)
+        else:
+            node[fields[prop]] = value
 
 
 def _counterparts(parties: dict[str, dict[str, object]]) -> dict[str, list[str]]:

@@ -1,6 +1,6 @@
 """W3C SPARQL 1.1 query-evaluation tests, run against the embedded store and through ``aikg serve``.
 
-The suite (w3c/rdf-tests ``sparql/sparql11`` at ad541a5, vendored in /work/shared/w3c-sparql11)
+The suite (w3c/rdf-tests ``sparql/sparql11`` at ad541a5, vendored in ../shared/w3c-sparql11)
 is read from its manifests (:mod:`w3c.manifest`). All data files go into one store, each as a
 named graph called by its file IRI; a test's dataset is chosen with the protocol's dataset
 parameters (``default-graph-uri`` = its ``qt:data`` files, ``named-graph-uri`` = its

@@ -1,7 +1,7 @@
 """Network-risk algorithms for the investment graph, as plain functions on networkx graphs.
 
 Each function takes a graph (and plain mappings) and returns plain data or a small frozen dataclass.
-The edge conventions are stated in each module; see also ``/work/shared/research/analytics.md``.
+The edge conventions are stated in each module; see also ``../shared/research/analytics.md``.
 """
 
 from kg.analytics.centrality import betweenness, pagerank

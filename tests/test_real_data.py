@@ -65,3 +65,19 @@ def test_explorer_marks_the_loops(graph: kg.KnowledgeGraph, tmp_path: Path) -> N
     assert any(d["in_cycle"] for _, _, d in marked.edges(data=True))
     html = graph.write_view(tmp_path / "x.html").read_text(encoding="utf-8")
     assert "Microsoft → OpenAI → Microsoft" in html and "cdn." not in html
+
+
+def test_cli_view_writes_the_explorer(graph: kg.KnowledgeGraph, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    target = tmp_path / "nvidia.html"
+    result = CliRunner().invoke(main, ["view", "--data", str(graph.data), "--out", str(graph.out), "--focus",
+                                       "nvidia", "--depth", "1", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert '"focus":"nvidia"' in html  # the page opens focused on Nvidia
+    bad = CliRunner().invoke(main, ["view", "--data", str(graph.data), "--out", str(graph.out), "--kinds", "gifts",
+                                    "-o", str(target)])
+    assert bad.exit_code == 2 and "gifts" in bad.output

@@ -276,7 +276,7 @@ def _add_legs(graph: nx.MultiDiGraph, deal: str, kind: DealKind, title: str, cla
         value, low, high = usd
         graph.add_edge(
             giver, taker, key=f"{deal}:{giver}:{taker}:{flow.value}",
-            deal=deal, deal_iri=ns.mint("deal", deal), title=title, kind=kind.value, category=CATEGORY[kind],
+            deal=deal, deal_iri=ns.record("deal", deal), title=title, kind=kind.value, category=CATEGORY[kind],
             flow=flow.value, primary=(flow is Flow.MONEY) if has_money else i == 0, status=claim.status.value,
             evidence=claim.evidence, date=claim.date, amount_usd=pick(value, low, high, ranges),
             amount_min_usd=low if value is None else value, amount_max_usd=high if value is None else value,

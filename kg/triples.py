@@ -37,7 +37,6 @@ from kg.vocab import DealKind, Role, default_flow
 
 T = ns.term
 A = f"<{ns.RDF}type>"
-LABEL = f"<{ns.RDFS}label>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 

@@ -83,10 +83,11 @@ class KnowledgeGraph:
         settings = Settings.of(as_of, statuses, ranges)
         key = (settings, group_subsidiaries)
         if key not in self._legs:
-            legs = deal_legs(self.store, settings)
-            if group_subsidiaries:
-                legs = consolidate(legs)
+            if group_subsidiaries:  # merged from the cached legs, not projected again
+                legs = consolidate(self.legs(as_of, statuses, ranges))
                 legs.graph["settings"] = {**legs.graph["settings"], "group_subsidiaries": True}
+            else:
+                legs = deal_legs(self.store, settings)
             self._legs[key] = legs
         return self._legs[key]
 

@@ -8,12 +8,11 @@ report comes from the small data set with markup in every text field.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Probe, chromium_available
+from browser_support import ARTIFACTS, Probe, chromium_available
 from minidata import write_dataset
 from test_report import hostile_set
 
@@ -39,16 +38,6 @@ CHARTS = """() => Array.from(document.querySelectorAll('figure svg.chart')).map(
            bars: Array.from(s.querySelectorAll('rect.bar')).filter(b => b.getBBox().height * b.getBBox().width > 0)
                  .length };
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

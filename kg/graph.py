@@ -26,7 +26,6 @@ from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import Ranges, Settings, consolidate, deal_legs, money_flows
 from kg.store import EmbeddedStore, RemoteStore, Store
-from kg.views import explorer
 from kg.vocab import Status
 
 
@@ -154,6 +153,8 @@ class KnowledgeGraph:
     def view(self, *, focus: str | None = None, depth: int = 2, kinds: Iterable[str] | None = None,
              statuses: Iterable[str] | None = None, as_of: dt.date | str | None = None, **options: Any) -> Any:
         """The interactive explorer, shown inline in a notebook (``_repr_html_``)."""
+        from kg.views import explorer  # the page's template and assets load only when a view is asked for
+
         return explorer.explorer_html_for_notebook(self.explorer_graph(), focus=focus, depth=depth, kinds=kinds,
                                                    statuses=statuses, as_of=as_of, **options)
 
@@ -161,6 +162,8 @@ class KnowledgeGraph:
                    kinds: Iterable[str] | None = None, statuses: Iterable[str] | None = None,
                    as_of: dt.date | str | None = None, **options: Any) -> Path:
         """Write the explorer as one offline HTML file."""
+        from kg.views import explorer
+
         return explorer.write_explorer(self.explorer_graph(), path, focus=focus, depth=depth, kinds=kinds,
                                        statuses=statuses, as_of=as_of, **options)
 

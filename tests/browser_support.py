@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,6 +31,20 @@ XSS_QUOTES = "\"'><svg onload=window.__xss=3>`${window.__xss=4}`\u2028\u2029&amp
 def chromium_available() -> bool:
     """Debian's Chromium, the only browser these tests use (Playwright's own downloads are not reachable)."""
     return Path(CHROMIUM).is_file()
+
+
+needs_chromium = pytest.mark.skipif(
+    not chromium_available(), reason="Debian's chromium is not installed (/usr/bin/chromium; `make browser`)"
+)
+
+# JavaScript: how many pixels of the explorer's canvas are painted (0 on a blank canvas).
+PAINTED = """() => {
+  const c = document.querySelector('#graph canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+  return n;
+}"""
 
 
 def source(publisher: str, quote: str, url: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -13,28 +13,20 @@ from typing import Any
 
 import pytest
 from browser_support import (
+    PAINTED,
     XSS_IMG,
     XSS_QUOTES,
     XSS_SCRIPT,
     Probe,
-    chromium_available,
     hostile_graph,
+    needs_chromium,
     sample_graph,
 )
 
 from kg.views.explorer import build_view, explorer_html_for_notebook, write_explorer
 
-pytestmark = pytest.mark.skipif(
-    not chromium_available(), reason="Debian's chromium is not installed (/usr/bin/chromium; `make browser`)"
-)
+pytestmark = needs_chromium
 
-PAINTED = """() => {
-  const c = document.querySelector('#graph canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  return n;
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -12,26 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, Probe, chromium_available
+from browser_support import ARTIFACTS, PAINTED, Probe, needs_chromium
 from minidata import write_dataset
 from test_report import hostile_set
 
 import kg
 from kg.views.report import write_report
 
-pytestmark = pytest.mark.skipif(
-    not chromium_available(), reason="Debian's chromium is not installed (/usr/bin/chromium; `make browser`)"
-)
+pytestmark = needs_chromium
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
-PAINTED = """() => {
-  const c = document.querySelector('#graph canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let n = 0;
-  for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-  return n;
-}"""
 CHARTS = """() => Array.from(document.querySelectorAll('figure svg.chart')).map(s => {
   const r = s.getBoundingClientRect();
   return { id: s.closest('figure').id, width: r.width, height: r.height,

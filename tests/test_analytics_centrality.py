@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import random
 
 import networkx as nx
 import pytest
@@ -58,6 +59,27 @@ def test_betweenness_matches_networkx(G, weight, normalized):
     ref = nx.betweenness_centrality(G, weight=weight, normalized=normalized)
     assert ours.keys() == ref.keys()
     assert all(ours[n] == pytest.approx(ref[n], abs=1e-9) for n in G)
+
+
+@FAST
+@given(graphs(), st.sampled_from(["weight", None]), st.booleans(), st.integers(2, 6), st.integers(0, 10**6))
+def test_sampled_betweenness_matches_networkx(G, weight, normalized, k, seed):
+    """Same sampled sources and the same scaling as networkx's ``k``/``seed`` estimate."""
+    if len(G) < 3:
+        return
+    ours = betweenness(G, weight=weight, normalized=normalized, k=min(k, len(G)), seed=seed)
+    ref = nx.betweenness_centrality(G, weight=weight, normalized=normalized, k=min(k, len(G)), seed=seed)
+    assert all(ours[n] == pytest.approx(ref[n], abs=1e-9) for n in G)
+
+
+def test_sampled_betweenness_by_hand():
+    # a directed path 0 → 1 → 2 → 3 with sources {0, 1}: node 1 lies on 0→2 and 0→3, node 2 on 0→3
+    # and 1→3; source 1 is scaled over k - 1 = 1 source, node 2 over k = 2, times 1/(n - 2)
+    G = nx.DiGraph([(0, 1), (1, 2), (2, 3)])
+    seed = next(s for s in range(1000) if set(random.Random(s).sample(list(G), 2)) == {0, 1})
+    assert betweenness(G, k=2, seed=seed) == {0: 0.0, 1: 1.0, 2: 0.5, 3: 0.0}
+    with pytest.raises(ValueError, match="at least 2"):
+        betweenness(G, k=1, seed=0)
 
 
 def test_betweenness_small_cases():

@@ -301,10 +301,13 @@ def cycles(data: Path, out: Path, settings: dict, max_len: int, max_cycles: int,
 @main.command()
 @data_options
 @settings_options
+@click.option("--betweenness-sources", type=click.IntRange(2), default=None,
+              help="Estimate betweenness from this many sampled sources (default: exact up to 5,000 "
+                   "organisations, else 1,000).")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-def centrality(data: Path, out: Path, settings: dict, fmt: str) -> None:
+def centrality(data: Path, out: Path, settings: dict, betweenness_sources: int | None, fmt: str) -> None:
     """Weighted PageRank and betweenness over the value flows: who is too central to fail."""
-    frame = _load(data, out).centrality(**settings)
+    frame = _load(data, out).centrality(betweenness_sources=betweenness_sources, **settings)
     emit_with_settings(frame, fmt, "Centrality", frame.attrs["settings"])
 
 

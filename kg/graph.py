@@ -16,7 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from kg import build as build_stage
-from kg import queries
+from kg import projection_tables, queries
 from kg import stats as stats_stage
 from kg import validate as validate_stage
 from kg.metrics import centrality as centrality_stage
@@ -38,12 +38,15 @@ class KnowledgeGraph:
     store: Store
     endpoint: str | None = None
     _legs: dict[tuple[Settings, bool], nx.MultiDiGraph] = field(default_factory=dict, repr=False)
+    _tables: tuple[str | None, projection_tables.Tables] | None = field(default=None, repr=False)
 
     # -- building and checking -------------------------------------------------------------
     def build(self, **options: object) -> build_stage.BuildResult:
         result = build_stage.build(self.data, self.out, **options)  # type: ignore[arg-type]
         if self.endpoint is None:
             self.store = EmbeddedStore(self.out / build_stage.STORE_DIR)
+        self._legs.clear()
+        self._tables = None
         return result
 
     def validate(self) -> validate_stage.ValidationReport:
@@ -80,15 +83,26 @@ class KnowledgeGraph:
              ranges: Ranges = "midpoint", group_subsidiaries: bool = False) -> nx.MultiDiGraph:
         """The deal legs that count under these settings (see :mod:`kg.projection`); cached."""
         settings = Settings.of(as_of, statuses, ranges)
+        tables = self._projection_tables()  # first: a new store generation drops the cached legs
         key = (settings, group_subsidiaries)
         if key not in self._legs:
             if group_subsidiaries:  # merged from the cached legs, not projected again
                 legs = consolidate(self.legs(as_of, statuses, ranges))
                 legs.graph["settings"] = {**legs.graph["settings"], "group_subsidiaries": True}
             else:
-                legs = deal_legs(self.store, settings)
+                legs = deal_legs(self.store, settings, tables=tables)
             self._legs[key] = legs
         return self._legs[key]
+
+    def _projection_tables(self) -> projection_tables.Tables:
+        """What the projection reads from the store, for any settings: kept in memory, and on disk per
+        store generation (see :mod:`kg.projection_tables`); a new generation drops the cached legs."""
+        generation = projection_tables.generation(self.store)
+        if self._tables is None or self._tables[0] != generation:
+            if self._tables is not None:
+                self._legs.clear()
+            self._tables = (generation, projection_tables.load(self.store))
+        return self._tables[1]
 
     def resolve(self, org: str, legs: nx.MultiDiGraph) -> str:
         """``org``, or the group it was merged into when subsidiaries are grouped (AWS → Amazon)."""
@@ -130,10 +144,13 @@ class KnowledgeGraph:
         """Circular deals of 2 to ``max_len`` parties, subsidiaries merged into their groups."""
         return circularity.find_cycles(self.legs(**settings), max_len=max_len, max_cycles=max_cycles)
 
-    def centrality(self, *, group_subsidiaries: bool = True, **settings: Any) -> pd.DataFrame:
-        """Weighted PageRank and betweenness over the value flows."""
+    def centrality(self, *, group_subsidiaries: bool = True, betweenness_sources: int | None = None,
+                   **settings: Any) -> pd.DataFrame:
+        """Weighted PageRank and betweenness over the value flows (betweenness sampled on large graphs)."""
         legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
-        return _stamp(centrality_stage.centrality(legs), legs)
+        frame = _stamp(centrality_stage.centrality(legs, betweenness_sources=betweenness_sources), legs)
+        frame.attrs["settings"]["betweenness"] = frame.attrs["betweenness"]
+        return frame
 
     def stress(self, fail: str, *, pays: float | None = None, loses: float | None = None,
                method: stress_stage.Method = "debtrank", variant: str = "battiston2012", alpha: float = 0.5,

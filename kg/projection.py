@@ -6,19 +6,33 @@ commitment the customer hands money to the provider and the provider hands compu
 Which claim of a deal counts is decided per deal *as of* a date: among the claims dated on or
 before it, the preferred claim if there is one, else the latest. The deal counts if that claim's
 status is among ``statuses``; ranges ("up to", "over") become one figure by ``ranges``.
+
+The store is read once per store generation into tables that do not depend on the settings
+(:mod:`kg.projection_tables`, cached on disk); each projection picks the counted claims and pairs
+the parties with vectorised pandas operations and builds the graph from prepared tuples. Orders
+are fixed: a deal's parties by role (in the order of :class:`~kg.vocab.Role`) then id, so in a
+deal without money legs the first leg in that order is the primary one (the acquirer's, the
+investor's); a leg's sources by claim date, then claim IRI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 import networkx as nx
+import numpy as np
+import pandas as pd
 
 from kg import namespaces as ns
+from kg import projection_tables
+from kg.projection_tables import Tables
 from kg.store import Store
 from kg.vocab import DealKind, Flow, Role, Status
 
@@ -70,165 +84,143 @@ def pick(value: float | None, low: float | None, high: float | None, ranges: Ran
     return low if low is not None else high
 
 
-_P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
-     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX schema: <https://schema.org/> " \
-     "PREFIX dcterms: <http://purl.org/dc/terms/> "
-# Flat star patterns read as CSV text (store.table) and pivoted in Python: Oxigraph answers these
-# fast, where one query with nested OPTIONALs over every claim, read term by term, was far slower.
-ORGS = _P + "SELECT ?org ?id ?label WHERE { ?org a aikg:Organisation ; aikg:recordId ?id ; rdfs:label ?label }"
-ORG_TYPES = _P + "SELECT ?org ?code WHERE { ?org a aikg:Organisation , ?cls . ?cls aikg:code ?code }"
-ORG_PROPS = _P + """
-SELECT ?org ?p ?o WHERE { ?org a aikg:Organisation ; ?p ?o .
-  VALUES ?p { skos:altLabel aikg:parentOrganisation aikg:wikidataId aikg:lei aikg:ticker } }"""
-DEALS = _P + """
-SELECT ?d ?deal ?kind ?title WHERE { ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:dealKind ?kind ; rdfs:label ?title }"""
-CLAIMS = _P + "SELECT ?d ?c ?p ?o WHERE { ?d a aikg:Deal ; aikg:hasClaim ?c . ?c ?p ?o }"
-SOURCES = _P + "SELECT ?s ?p ?o WHERE { ?s a aikg:SourceDocument ; ?p ?o }"
-AMOUNTS = _P + "SELECT ?s ?p ?o WHERE { ?s aikg:amount ?a . ?a ?p ?o }"
-PARTIES = _P + "SELECT ?d ?s ?p ?o WHERE { ?d a aikg:Deal ; aikg:hasParticipation ?s . ?s ?p ?o }"
-FIGURES = _P + """
-SELECT ?c ?figure ?part WHERE { ?c aikg:statesParticipation ?figure . ?figure aikg:participation ?part }"""
-STAKES = _P + "SELECT ?s ?p ?o WHERE { ?s aikg:stake ?x . ?x ?p ?o }"
-_SCHEMA, _AIKG, _DC = "https://schema.org/", "https://w3id.org/aikg/ontology#", "http://purl.org/dc/terms/"
+_AIKG = ns.ONTOLOGY
 
 
-def _f(value: object) -> float | None:
-    return None if value is None or value == "" else float(value)  # type: ignore[arg-type]
-
-
-def _pivot(store: Store, text: str) -> dict[str, dict[str, str]]:
-    """A (subject, property, value) star as subject → {property IRI: value text}."""
-    frame = store.table(text)
-    table: dict[str, dict[str, str]] = defaultdict(dict)
-    for subject, prop, value in zip(frame.iloc[:, -3], frame.iloc[:, -2], frame.iloc[:, -1], strict=True):
-        table[subject][prop] = value
-    return table
-
-
-def _usd(amount: dict[str, str]) -> tuple[float | None, float | None, float | None]:
-    value, low, high = (_f(amount.get(_AIKG + k)) for k in ("valueUSD", "minValueUSD", "maxValueUSD"))
-    return value, low, high
-
-
-def _true(value: str | None) -> bool:
-    return value in ("true", "1")
-
-
-@dataclass
-class _Claim:
-    iri: str
-    date: dt.date
-    status: Status
-    evidence: str
-    preferred: bool
-    usd: tuple[float | None, float | None, float | None]
-    native: str | None
-    approximate: bool
-    undisclosed: bool
-    source: dict[str, object]
-
-
-def _native(amount: dict[str, str]) -> str | None:
-    """The native figure as text (e.g. "EUR 1.3B") when the amount is not in USD."""
-    cur = amount.get(_SCHEMA + "currency")
-    if cur is None or cur == "USD":
-        return None
-    parts = [f"{float(x) / 1e9:g}B" for x in (amount.get(_SCHEMA + k) for k in ("value", "minValue", "maxValue"))
-             if x]
-    return f"{cur} {'–'.join(parts)}" if parts else None
-
-
-def _effective(claims: list[_Claim], as_of: dt.date) -> _Claim | None:
-    """The claim that speaks for the deal on ``as_of``: the preferred one if dated by then, else the latest."""
-    known = [c for c in claims if c.date <= as_of]
-    if not known:
-        return None
-    preferred = [c for c in known if c.preferred]
-    return preferred[0] if preferred else max(known, key=lambda c: (c.date, c.iri))
-
-
-def deal_legs(store: Store, settings: Settings | None = None) -> nx.MultiDiGraph:
+def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
+              tables: Tables | None = None) -> nx.MultiDiGraph:
     """One edge per deal leg that counts under ``settings`` (see the module docstring).
 
-    Nodes are organisation ids with ``label``, ``types``, ``aliases``, ``parent``, ``iri``,
-    ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``, ``deal_iri``, ``title``, ``kind``,
-    ``category``, ``flow``, ``primary``, ``status``, ``evidence``, ``date``, ``amount_usd``,
-    ``amount_min_usd``, ``amount_max_usd``, ``approximate``, ``undisclosed``, ``native_amount``,
-    ``stake``, ``in_cycle`` and ``sources``. ``G.graph["settings"]`` states what was counted and
-    ``G.graph["deals"]`` holds each counted deal's own figures (kind, title, status, date, total
-    amount as the counted claim states it).
+    Reads the store's tables through :func:`kg.projection_tables.load` (cached per store
+    generation) unless ``tables`` are given. Nodes are organisation ids with ``label``, ``types``,
+    ``aliases``, ``parent``, ``iri``, ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``,
+    ``deal_iri``, ``title``, ``kind``, ``category``, ``flow``, ``primary``, ``status``, ``evidence``,
+    ``date``, ``amount_usd``, ``amount_min_usd``, ``amount_max_usd``, ``approximate``,
+    ``undisclosed``, ``native_amount``, ``stake``, ``in_cycle`` and ``sources``.
+    ``G.graph["settings"]`` states what was counted and ``G.graph["deals"]`` holds each counted
+    deal's own figures (kind, title, status, date, total amount as the counted claim states it).
     """
     settings = settings or Settings()
+    if tables is None:
+        if store is None:
+            raise TypeError("deal_legs needs a store or tables")
+        tables = projection_tables.load(store)
+    counted = _counted_claims(tables, settings)
+    legs = _legs(tables, counted)
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
-    _add_orgs(graph, store)
-    sources, amounts, stakes = _pivot(store, SOURCES), _pivot(store, AMOUNTS), _pivot(store, STAKES)
-    deals = store.table(DEALS)
-    meta = {d: (deal, DealKind(kind), title)
-            for d, deal, kind, title in zip(deals.d, deals.deal, deals.kind, deals.title, strict=True)}
-    claims: dict[str, list[_Claim]] = defaultdict(list)
-    for iri, props in _pivot(store, CLAIMS).items():
-        deal_iri = iri.rsplit("/claim/", 1)[0]
-        if deal_iri not in meta:
-            continue
-        amount, src = amounts.get(iri, {}), sources[props[_AIKG + "source"]]
-        status = ns.local_id(props[_AIKG + "status"])
-        day, preferred = dt.date.fromisoformat(props[_AIKG + "claimDate"]), _true(props.get(_AIKG + "isPreferred"))
-        claims[meta[deal_iri][0]].append(_Claim(
-            iri=iri, date=day, status=Status(status), evidence=ns.local_id(props[_AIKG + "evidence"]),
-            preferred=preferred, usd=_usd(amount), native=_native(amount),
-            approximate=_true(amount.get(_AIKG + "isApproximate")),
-            undisclosed=_true(amount.get(_AIKG + "isUndisclosed")),
-            source={"publisher": src.get(_AIKG + "publisherName"), "title": src.get(_DC + "title"),
-                    "url": src.get(_AIKG + "url") or None, "seed_file": src.get(_AIKG + "seedFile") or None,
-                    "published": dt.date.fromisoformat(src[_DC + "issued"]), "quote": props[_AIKG + "quote"],
-                    "preferred": preferred, "claim_date": day, "status": status}))
-    parties: dict[str, dict[str, dict[str, object]]] = defaultdict(dict)
-    org_of: dict[str, tuple[str, str]] = {}
-    for part, props in _pivot(store, PARTIES).items():
-        deal, org = meta[part.rsplit("/party/", 1)[0]][0], ns.local_id(props[_AIKG + "party"])
-        org_of[part] = (deal, org)
-        parties[deal][org] = {"role": Role(ns.local_id(props[_AIKG + "role"])),
-                              "gives": Flow(ns.local_id(props[_AIKG + "gives"])),
-                              "lead": _true(props.get(_AIKG + "isLead"))}
-    figures: dict[tuple[str, str, str], tuple] = {}
-    found = store.table(FIGURES)
-    for claim_iri, figure, part in zip(found.get("c", []), found.get("figure", []), found.get("part", []), strict=True):
-        deal, org = org_of[part]
-        stake = stakes.get(figure, {})
-        stake_value = next(
-            (_f(stake[_SCHEMA + k]) for k in ("value", "maxValue", "minValue") if stake.get(_SCHEMA + k)), None)
-        figures[(deal, claim_iri, org)] = (*_usd(amounts.get(figure, {})), stake_value)
-    meta_by_id = {deal: (kind, title) for deal, kind, title in meta.values()}
-    for deal, deal_claims in claims.items():
-        claim = _effective(deal_claims, settings.as_of)
-        if claim is None or claim.status not in settings.statuses:
-            continue
-        kind, title = meta_by_id[deal]
-        value, low, high = claim.usd
-        graph.graph["deals"][deal] = {
-            "kind": kind.value, "title": title, "status": claim.status.value, "date": claim.date,
-            "evidence": claim.evidence, "amount_usd": pick(value, low, high, settings.ranges),
-            "amount_min_usd": low if value is None else value, "amount_max_usd": high if value is None else value,
-            "is_range": value is None and (low is not None or high is not None), "undisclosed": claim.undisclosed,
-            "native_amount": claim.native, "claim": claim.iri}
-        sources = [c.source for c in sorted(deal_claims, key=lambda c: c.date)]
-        _add_legs(graph, deal, kind, title, claim, parties[deal], figures, sources, settings.ranges)
+    with _no_gc():  # millions of new dicts: the collector would walk them again and again
+        _add_orgs(graph, tables)
+        _add_deals(graph, counted, settings.ranges)
+        _add_legs(graph, legs, _sources(tables, counted["deal"].tolist()), settings.ranges)
     return graph
 
 
-def _add_orgs(graph: nx.MultiDiGraph, store: Store) -> None:
-    orgs = store.table(ORGS)
-    for iri, oid, label in zip(orgs.org, orgs.id, orgs.label, strict=True):
-        graph.add_node(oid, label=label, types=[], aliases=[], parent=None, iri=iri, wikidata=None, lei=None,
-                       ticker=None)
-    ids = dict(zip(orgs.org, orgs.id, strict=True))
-    types = store.table(ORG_TYPES)
-    for iri, code in zip(types.get("org", []), types.get("code", []), strict=True):
-        graph.nodes[ids[iri]]["types"].append(code)
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _counted_claims(tables: Tables, settings: Settings) -> pd.DataFrame:
+    """The claim that speaks for each deal on ``as_of`` (the preferred one if dated by then, else the
+    latest, ties broken by claim IRI), for the deals whose claim has a counted status; with the
+    deal's kind and title."""
+    claims = tables.claims  # ordered by deal, preferred, date, claim: the last known row of a deal speaks
+    known = claims[claims["date"].to_numpy() <= np.datetime64(settings.as_of, "D")]
+    deal = known["deal"].to_numpy(dtype=object)
+    last = np.ones(len(known), dtype=bool)
+    last[:-1] = deal[1:] != deal[:-1]
+    effective = known[last]
+    counted = effective[effective["status"].isin([s.value for s in settings.statuses])]
+    return counted.merge(tables.deals, on="deal", how="inner", sort=False)
+
+
+def _none(values: np.ndarray) -> list[float | None]:
+    """Floats with NaN as None."""
+    out = values.astype(object)
+    out[np.isnan(values)] = None
+    return out.tolist()
+
+
+def _texts(column: pd.Series) -> list[str | None]:
+    """Text, with None where there is none (pandas may hold it as NaN)."""
+    return [x if isinstance(x, str) else None for x in column.tolist()]
+
+
+def _dates(column: pd.Series) -> list[dt.date]:
+    return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+
+
+def _picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges) -> np.ndarray:
+    """:func:`pick`, vectorised over NaN-for-None arrays."""
+    both = {"min": low, "max": high, "midpoint": (low + high) / 2}[ranges]
+    one = np.where(np.isnan(low), high, low)
+    return np.where(~np.isnan(value), value, np.where(~np.isnan(low) & ~np.isnan(high), both, one))
+
+
+def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges) -> None:
+    value, low, high = (counted[c].to_numpy(dtype=float) for c in ("value_usd", "min_usd", "max_usd"))
+    stated = ~np.isnan(value)
+    amount, low_, high_ = (_none(x) for x in (
+        _picked(value, low, high, ranges), np.where(stated, value, low), np.where(stated, value, high)))
+    is_range = (~stated & (~np.isnan(low) | ~np.isnan(high))).tolist()
+    graph.graph["deals"].update(
+        (deal, {"kind": kind, "title": title, "status": status, "date": day, "evidence": evidence, "amount_usd": a,
+                "amount_min_usd": lo, "amount_max_usd": hi, "is_range": r, "undisclosed": u, "native_amount": native,
+                "claim": claim})
+        for deal, kind, title, status, day, evidence, a, lo, hi, r, u, native, claim in zip(
+            counted["deal"].tolist(), counted["kind"].tolist(), counted["title"].tolist(), counted["status"].tolist(),
+            _dates(counted["date"]), counted["evidence"].tolist(), amount, low_, high_, is_range,
+            counted["undisclosed"].tolist(), _texts(counted["native"]), counted["claim"].tolist(), strict=True))
+
+
+_SOURCE_ROWS: weakref.WeakKeyDictionary[Tables, dict[str, list[tuple]]] = weakref.WeakKeyDictionary()
+
+
+def _sources(tables: Tables, deals: list[str]) -> dict[str, list[dict[str, object]]]:
+    """Each deal's sources: one per claim (known by then or not), by claim date (then claim IRI); new
+    dicts for each projection."""
+    rows = _SOURCE_ROWS.get(tables)
+    if rows is None:
+        rows = _SOURCE_ROWS[tables] = _source_rows(tables)
+    return {deal: [{"publisher": publisher, "title": title, "url": url, "seed_file": seed, "published": published,
+                    "quote": quote, "preferred": preferred, "claim_date": day, "status": status}
+                   for publisher, title, url, seed, published, quote, preferred, day, status in rows.get(deal, ())]
+            for deal in deals}
+
+
+def _source_rows(tables: Tables) -> dict[str, list[tuple]]:
+    claims = tables.claims.sort_values(["deal", "date", "claim"])
+    found = claims.merge(tables.sources, on="source", how="inner", sort=False)
+    rows: dict[str, list[tuple]] = defaultdict(list)
+    for deal, *row in zip(
+            found["deal"].tolist(), found["publisher"].tolist(), found["title"].tolist(),
+            [u or None for u in found["url"].tolist()], [f or None for f in found["seed_file"].tolist()],
+            _dates(found["published"]), found["quote"].tolist(), found["preferred"].tolist(), _dates(found["date"]),
+            found["status"].tolist(), strict=True):
+        rows[deal].append(tuple(row))
+    return dict(rows)
+
+
+def _add_orgs(graph: nx.MultiDiGraph, tables: Tables) -> None:
+    orgs = tables.orgs
+    graph.add_nodes_from(
+        (oid, {"label": label, "types": [], "aliases": [], "parent": None, "iri": iri, "wikidata": None,
+               "lei": None, "ticker": None})
+        for iri, oid, label in zip(orgs["iri"].tolist(), orgs["id"].tolist(), orgs["label"].tolist(), strict=True))
+    ids = dict(zip(orgs["iri"].tolist(), orgs["id"].tolist(), strict=True))
+    nodes = graph.nodes
+    for iri, code in zip(tables.org_types["iri"].tolist(), tables.org_types["code"].tolist(), strict=True):
+        nodes[ids[iri]]["types"].append(code)
     fields = {_AIKG + "wikidataId": "wikidata", _AIKG + "lei": "lei", _AIKG + "ticker": "ticker"}
-    props = store.table(ORG_PROPS)
-    for iri, prop, value in zip(props.get("org", []), props.get("p", []), props.get("o", []), strict=True):
-        node = graph.nodes[ids[iri]]
+    props = tables.org_props
+    for iri, prop, value in zip(props["iri"].tolist(), props["p"].tolist(), props["o"].tolist(), strict=True):
+        node = nodes[ids[iri]]
         if prop == ns.SKOS + "altLabel":
             node["aliases"].append(value)
         elif prop == _AIKG + "parentOrganisation":
@@ -237,52 +229,99 @@ def _add_orgs(graph: nx.MultiDiGraph, store: Store) -> None:
             node[fields[prop]] = value
 
 
-def _counterparts(parties: dict[str, dict[str, object]]) -> dict[str, list[str]]:
-    """Whom each party hands its flow to: the parties in its counter-role.
+# Which (giver role, taker role) pairs are legs, by role number (the order of Role, as the tables' rank).
+_ROLES = list(Role)
+_LEGS = np.array([[taker in COUNTER[giver] for taker in _ROLES] for giver in _ROLES])
+_PARTNER, _VENTURE = _ROLES.index(Role.PARTNER), _ROLES.index(Role.VENTURE)
 
-    Partners of a joint venture deal with the venture, not with each other; partners of a
-    partnership (no venture) deal with each other.
+
+def _legs(tables: Tables, counted: pd.DataFrame) -> pd.DataFrame:
+    """The legs of the counted deals, one row each, ordered by deal, giver and taker (parties in role
+    order, then by id), with the counted claim's columns and the figures they use.
+
+    Whom each party hands its flow to: the parties in its counter-role; partners of a joint venture
+    deal with the venture, not with each other; partners of a partnership (no venture) deal with each
+    other. The deal's total belongs to a leg only when one party pays exactly one other; a payer's own
+    stated amount wins over it.
     """
-    has_venture = any(p["role"] is Role.VENTURE for p in parties.values())
-    pairs: dict[str, list[str]] = {}
-    for giver, p in parties.items():
-        if p["gives"] is Flow.NONE:
-            continue
-        roles = (Role.VENTURE,) if p["role"] is Role.PARTNER and has_venture else COUNTER[p["role"]]  # type: ignore[index]
-        pairs[giver] = [t for t, q in parties.items() if t != giver and q["role"] in roles]
-    return pairs
+    row = pd.Index(counted["deal"]).get_indexer(tables.parties["deal"])  # the counted claim of each party's deal
+    parties = tables.parties[row >= 0]
+    row = row[row >= 0]
+    # every ordered pair of parties of a deal (the parties are ordered by deal): giver i, taker j
+    deal = parties["deal"].to_numpy(dtype=object)
+    n = len(parties)
+    starts = np.flatnonzero(np.r_[True, deal[1:] != deal[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, n])
+    group = np.repeat(np.arange(len(starts)), sizes)
+    reps = sizes[group]
+    i = np.repeat(np.arange(n), reps)
+    j = np.repeat(starts[group], reps) + np.arange(len(i)) - np.repeat(np.cumsum(reps) - reps, reps)
+
+    rank, gives = parties["rank"].to_numpy(dtype=np.int64), parties["gives"].to_numpy(dtype=object)
+    venture = np.logical_or.reduceat(rank == _VENTURE, starts)[group] if n else np.zeros(0, dtype=bool)
+    keep = ((i != j) & (gives[i] != Flow.NONE.value) & _LEGS[rank[i], rank[j]]
+            & ~((rank[i] == _PARTNER) & (rank[j] == _PARTNER) & venture[i]))
+    i, j = i[keep], j[keep]
+    money = gives[i] == Flow.MONEY.value
+    leg_group = group[i]
+    money_legs = np.bincount(leg_group[money], minlength=len(starts))
+    payers = np.add.reduceat(gives == Flow.MONEY.value, starts) if n else np.zeros(0, dtype=np.int64)
+
+    legs = counted.iloc[row[i]].reset_index(drop=True)
+    org = parties["org"].to_numpy(dtype=object)
+    legs["org"], legs["org_to"], legs["gives"] = org[i], org[j], gives[i]
+    legs["single"] = ((payers == 1) & (money_legs == 1))[leg_group]
+    legs["with_money"] = (money_legs > 0)[leg_group]
+    legs["first"] = np.r_[True, leg_group[1:] != leg_group[:-1]] if len(i) else np.zeros(0, dtype=bool)
+    own, stake = _figures(tables.figures, legs, np.where(money, org[i], org[j]), org[j])
+    legs["own_value"], legs["own_min"], legs["own_max"] = own[:, 0], own[:, 1], own[:, 2]
+    legs["taker_stake"] = stake
+    return legs
 
 
-def _add_legs(graph: nx.MultiDiGraph, deal: str, kind: DealKind, title: str, claim: _Claim,
-              parties: dict[str, dict[str, object]], figures: dict, sources: list, ranges: Ranges) -> None:
-    pairs = _counterparts(parties)
-    payers = [o for o, p in parties.items() if p["gives"] is Flow.MONEY]
-    # The deal's total belongs to a leg only when one party pays exactly one other.
-    single = len(payers) == 1 and len(pairs[payers[0]]) == 1
-    legs = []
-    for giver, takers in pairs.items():
-        flow = parties[giver]["gives"]
-        for taker in takers:
-            payer = giver if flow is Flow.MONEY else taker
-            own = figures.get((deal, claim.iri, payer))
-            if own and any(x is not None for x in own[:3]):
-                usd = own[:3]  # the payer's own stated amount
-            else:
-                usd = claim.usd if single else (None, None, None)
-            stake = (figures.get((deal, claim.iri, taker)) or (None,) * 4)[3] if flow is Flow.EQUITY else None
-            legs.append((giver, taker, flow, usd, stake))
-    has_money = any(flow is Flow.MONEY for _, _, flow, _, _ in legs)
-    for i, (giver, taker, flow, usd, stake) in enumerate(legs):
-        value, low, high = usd
-        graph.add_edge(
-            giver, taker, key=f"{deal}:{giver}:{taker}:{flow.value}",
-            deal=deal, deal_iri=ns.record("deal", deal), title=title, kind=kind.value, category=CATEGORY[kind],
-            flow=flow.value, primary=(flow is Flow.MONEY) if has_money else i == 0, status=claim.status.value,
-            evidence=claim.evidence, date=claim.date, amount_usd=pick(value, low, high, ranges),
-            amount_min_usd=low if value is None else value, amount_max_usd=high if value is None else value,
-            approximate=claim.approximate or (value is None and (low is None) != (high is None)),
-            undisclosed=claim.undisclosed or all(x is None for x in usd), native_amount=claim.native,
-            stake=stake, in_cycle=False, sources=sources)
+def _figures(figures: pd.DataFrame, legs: pd.DataFrame, payer: np.ndarray,
+             taker: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each leg's payer's own stated amount (value, min, max) and its taker's stake, NaN where none."""
+    own, stake = np.full((len(legs), 3), np.nan), np.full(len(legs), np.nan)
+    if not len(figures) or not len(legs):
+        return own, stake
+    index = pd.MultiIndex.from_arrays([figures["deal"], figures["claim"], figures["org"]])
+    at = index.get_indexer(pd.MultiIndex.from_arrays([legs["deal"], legs["claim"], payer]))
+    own[at >= 0] = figures[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)[at[at >= 0]]
+    at = index.get_indexer(pd.MultiIndex.from_arrays([legs["deal"], legs["claim"], taker]))
+    stake[at >= 0] = figures["stake"].to_numpy(dtype=float)[at[at >= 0]]
+    return own, stake
+
+
+def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, sources: dict[str, list[dict[str, object]]],
+              ranges: Ranges) -> None:
+    own = legs[["own_value", "own_min", "own_max"]].to_numpy(dtype=float)
+    claimed = legs[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)
+    has_own = ~np.isnan(own).all(axis=1)
+    usd = np.where(has_own[:, None], own, np.where(legs["single"].to_numpy()[:, None], claimed, np.nan))
+    value, low, high = usd[:, 0], usd[:, 1], usd[:, 2]
+    stated = ~np.isnan(value)
+    flow = legs["gives"].to_numpy(dtype=object)
+    money = flow == Flow.MONEY.value
+    stake = np.where(flow == Flow.EQUITY.value, legs["taker_stake"].to_numpy(dtype=float), np.nan)
+    deals, kinds = legs["deal"].tolist(), legs["kind"].tolist()
+    category = {kind.value: CATEGORY[kind] for kind in DealKind}
+    approximate = legs["approximate"].to_numpy(dtype=bool) | (~stated & (np.isnan(low) != np.isnan(high)))
+    undisclosed = legs["undisclosed"].to_numpy(dtype=bool) | np.isnan(usd).all(axis=1)
+    primary = np.where(legs["with_money"].to_numpy(), money, legs["first"].to_numpy())
+    graph.add_edges_from((
+        (giver, taker, f"{deal}:{giver}:{taker}:{flow}",
+         {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
+          "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
+          "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und,
+          "native_amount": native, "stake": stake_, "in_cycle": False, "sources": sources[deal]})
+        for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, native,
+        stake_ in zip(
+            legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),
+            primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), _dates(legs["date"]),
+            _none(_picked(value, low, high, ranges)), _none(np.where(stated, value, low)),
+            _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), _texts(legs["native"]),
+            _none(stake), strict=True)))
 
 
 def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:

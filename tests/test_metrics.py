@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from minidata import write_dataset
 
 import kg
+from kg.analytics import betweenness
 from kg.cli import main
+from kg.metrics.circularity import value_flows
 from kg.metrics.sizes import Size
 from kg.metrics.stress import liabilities, stress
 
@@ -128,6 +130,20 @@ def test_cli_and_api_give_the_same_numbers(graph: kg.KnowledgeGraph) -> None:
     assert stressed["method"] == "eisenberg-noe" and stressed["parameters"] == "alpha=1.0, beta=1.0"
     # Beta is owed USD 8B of compute and receives 40% of it
     assert dict(zip(api_stress.org, api_stress.loss_usd, strict=True))["beta-cloud"] == pytest.approx(4.8e9)
+
+
+def test_centrality_states_exact_or_sampled_betweenness(graph: kg.KnowledgeGraph) -> None:
+    exact = graph.centrality(as_of=AS_OF)
+    assert exact.attrs["settings"]["betweenness"] == "exact"
+    flows = value_flows(graph.legs(as_of=AS_OF, group_subsidiaries=True))
+    sampled = graph.centrality(as_of=AS_OF, betweenness_sources=2)
+    expected = betweenness(flows, k=2, seed=0)
+    assert dict(zip(sampled.org, sampled.betweenness, strict=True)) == pytest.approx(expected)
+    assert sampled.attrs["settings"]["betweenness"].startswith("estimated from 2 of ")
+    args = ["--data", str(graph.data), "--out", str(graph.out), "--as-of", AS_OF, "--format", "json"]
+    cli = json.loads(CliRunner().invoke(main, ["centrality", "--betweenness-sources", "2", *args]).output)
+    assert cli["betweenness"] == sampled.attrs["settings"]["betweenness"]
+    assert [r["betweenness"] for r in cli["rows"]] == sampled.betweenness.tolist()
 
 
 def test_metrics_command_writes_json_and_csv(graph: kg.KnowledgeGraph) -> None:

@@ -8,7 +8,6 @@ import pandas as pd
 from kg.analytics import betweenness, pagerank
 from kg.metrics.circularity import value_flows
 
-
 # Exact betweenness runs one shortest-path search per organisation (O(nm)): seconds at 5,000
 # organisations, hours at 100,000. Above this size it is estimated from sampled sources.
 EXACT_BETWEENNESS_LIMIT = 5_000

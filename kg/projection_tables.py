@@ -1,0 +1,293 @@
+"""The projection's raw tables: what :func:`kg.projection.deal_legs` reads from the store, whatever the settings.
+
+One SPARQL query per table, read as CSV text (``store.table``) and typed with vectorised pandas
+operations. Oxigraph spends most of a bulk read decoding IRIs and long strings (a RocksDB lookup
+each) and joining rows, so the queries are shaped for it:
+
+* each triple pattern sits in its own sub-select, which makes Oxigraph join them by hashing
+  instead of seeking the index once per row (several times faster on these tables);
+* code-list values (status, evidence, role, flow) come from a ``VALUES`` table of the codes'
+  IRIs and their short names, so no code IRI is decoded;
+* record ids (short literals, stored inline) stand in for record IRIs wherever a join allows it;
+  the one IRI decoded per claim and per participation carries its deal and organisation
+  (``<deal>/claim/<n>``, ``<deal>/party/<org>``, as :mod:`kg.triples` mints them).
+
+:func:`load` keeps the tables of an :class:`~kg.store.EmbeddedStore` built with generations in
+``OUT/cache/<generation>/projection.pickle``, so only the first projection after a build reads
+the store. Remote stores are always read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kg import namespaces as ns
+from kg.store import EmbeddedStore, Store
+from kg.vocab import Evidence, Flow, OrgType, Role, Status
+
+FORMAT = 1  # bump when the tables change shape: older cache files are then read again from the store
+CACHE_DIR, CACHE_FILE = "cache", "projection.pickle"
+
+_P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
+     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX schema: <https://schema.org/> " \
+     "PREFIX dcterms: <http://purl.org/dc/terms/> "
+
+
+def _sub(variables: str, body: str) -> str:
+    """A sub-select: Oxigraph hash-joins sub-selects instead of looping over index lookups."""
+    return f"{{ SELECT {variables} WHERE {{ {body} }} }}"
+
+
+def _code(subject: str, prop: str, var: str, codes: type[Status | Evidence | Role | Flow]) -> str:
+    """``?subject prop ?code`` with the code's short name in ``?var`` (no IRI decoded)."""
+    pairs = " ".join(f'(<{ns.code(c)}> "{c.value}")' for c in codes)
+    return _sub(f"?{subject} ?{var}", f"VALUES (?{var}_iri ?{var}) {{ {pairs} }} ?{subject} {prop} ?{var}_iri")
+
+
+_ROLE_RANK = {role.value: i for i, role in enumerate(Role)}
+_TYPE_RANK = {kind.value: i for i, kind in enumerate(OrgType)}
+
+
+def _flag(subject: str, prop: str, var: str) -> str:
+    """``?var`` true where ``?subject prop true``, else unbound: only the true ones are joined."""
+    return f"OPTIONAL {{ SELECT ?{subject} (true AS ?{var}) WHERE {{ ?{subject} {prop} true }} }} "
+
+
+def _optional(subject: str, props: dict[str, str]) -> str:
+    return "".join(f"OPTIONAL {_sub(f'?{subject} ?{var}', f'?{subject} {p} ?{var}')} " for var, p in props.items())
+
+
+# A claim's amount: the USD figures and flags for every amount; currency and native figures only
+# where they are not USD (the few that need the native text), in a smaller join of their own.
+_USD = {"value_usd": "aikg:valueUSD", "min_usd": "aikg:minValueUSD", "max_usd": "aikg:maxValueUSD"}
+_NATIVE = {"value": "schema:value", "min": "schema:minValue", "max": "schema:maxValue"}
+_AMOUNT = [*_USD, "approximate", "undisclosed", "currency", *_NATIVE]
+_AMOUNT_VARS = " ".join("?" + k for k in _AMOUNT)
+_AMOUNTS = _sub("?c ?a", "?c aikg:amount ?a") + _optional("a", _USD) + _flag("a", "aikg:isApproximate", "approximate") \
+    + _flag("a", "aikg:isUndisclosed", "undisclosed") + "OPTIONAL " + _sub(
+        "?c ?currency " + " ".join("?" + k for k in _NATIVE),
+        _sub("?a ?currency", '?a schema:currency ?currency FILTER (?currency != "USD")')
+        + _sub("?c ?a", "?c aikg:amount ?a") + _optional("a", _NATIVE))
+
+ORGS = _P + "SELECT ?org ?id ?label WHERE { " + _sub("?org", "?org a aikg:Organisation") \
+    + _sub("?org ?id", "?org aikg:recordId ?id") + _sub("?org ?label", "?org rdfs:label ?label") + " }"
+ORG_TYPES = _P + "SELECT ?org ?code WHERE { " + _sub("?org", "?org a aikg:Organisation") \
+    + _sub("?org ?code", "?cls aikg:code ?code . ?org a ?cls") + " }"
+ORG_PROPS = _P + """
+SELECT ?org ?p ?o WHERE { ?org a aikg:Organisation ; ?p ?o .
+  VALUES ?p { skos:altLabel aikg:parentOrganisation aikg:wikidataId aikg:lei aikg:ticker } }"""
+DEALS = _P + "SELECT ?deal ?kind ?title WHERE { " + _sub("?d", "?d a aikg:Deal") \
+    + _sub("?d ?deal", "?d aikg:recordId ?deal") + _sub("?d ?kind", "?d aikg:dealKind ?kind") \
+    + _sub("?d ?title", "?d rdfs:label ?title") + " }"
+CLAIMS = _P + "SELECT ?c ?date ?status ?evidence ?preferred ?source ?quote " + _AMOUNT_VARS + " WHERE { " \
+    + _code("c", "aikg:status", "status", Status) + _code("c", "aikg:evidence", "evidence", Evidence) \
+    + _sub("?c ?date", "?c aikg:claimDate ?date") + _sub("?c ?quote", "?c aikg:quote ?quote") \
+    + _sub("?c ?s", "?c aikg:source ?s") + _sub("?s ?source", "?s a aikg:SourceDocument ; aikg:recordId ?source") \
+    + _flag("c", "aikg:isPreferred", "preferred") + "OPTIONAL " + _sub("?c " + _AMOUNT_VARS, _AMOUNTS) + " }"
+SOURCES = _P + """
+SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:SourceDocument ; aikg:recordId ?source ;
+  dcterms:issued ?published . OPTIONAL { ?s aikg:publisherName ?publisher } OPTIONAL { ?s dcterms:title ?title }
+  OPTIONAL { ?s aikg:url ?url } OPTIONAL { ?s aikg:seedFile ?seed_file } }"""
+PARTIES = _P + "SELECT ?part ?role ?gives WHERE { " + _code("part", "aikg:role", "role", Role) \
+    + _code("part", "aikg:gives", "gives", Flow) + " }"  # only deals have participations (kg.triples)
+# Figures are few (a payer's own amount, an investor's stake): plain patterns do.
+FIGURES = _P + """
+SELECT ?c ?part ?value_usd ?min_usd ?max_usd ?stake_value ?stake_max ?stake_min WHERE {
+  ?c aikg:statesParticipation ?f . ?f aikg:participation ?part .
+  OPTIONAL { ?f aikg:amount ?a . OPTIONAL { ?a aikg:valueUSD ?value_usd } OPTIONAL { ?a aikg:minValueUSD ?min_usd }
+             OPTIONAL { ?a aikg:maxValueUSD ?max_usd } }
+  OPTIONAL { ?f aikg:stake ?x . OPTIONAL { ?x schema:value ?stake_value } OPTIONAL { ?x schema:maxValue ?stake_max }
+             OPTIONAL { ?x schema:minValue ?stake_min } } }"""
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """Everything the projection needs from the store, typed; independent of the settings.
+
+    * ``orgs``: iri, id, label (ordered by id); ``org_types``: iri, code (in the order of
+      :class:`~kg.vocab.OrgType`: the first known type colours the node);
+      ``org_props``: iri, p, o (aliases, parent, wikidata, lei, ticker; in the store's order);
+    * ``deals``: deal, kind, title (ordered by deal);
+    * ``claims``: deal, claim (IRI), date (datetime64[D]), status, evidence, preferred, source, quote,
+      value_usd, min_usd, max_usd (float, NaN when not stated), native (e.g. "EUR 1.3B" or None),
+      approximate, undisclosed; ordered by deal, preferred, date, claim, so that the last claim of a
+      deal known on a date is the one that speaks for it;
+    * ``sources``: source, publisher, title, url, seed_file, published (datetime64[D]);
+    * ``parties``: deal, org, role, gives, rank (ordered by deal, then role in the order of
+      :class:`~kg.vocab.Role`, which ``rank`` numbers, then org: investor before investee, acquirer
+      before target; a deal without money legs counts its first leg as primary);
+    * ``figures``: deal, claim, org, value_usd, min_usd, max_usd, stake (a party's own figures).
+    """
+
+    orgs: pd.DataFrame
+    org_types: pd.DataFrame
+    org_props: pd.DataFrame
+    deals: pd.DataFrame
+    claims: pd.DataFrame
+    sources: pd.DataFrame
+    parties: pd.DataFrame
+    figures: pd.DataFrame
+
+
+def _frame(store: Store, text: str, columns: list[str]) -> pd.DataFrame:
+    """The answer as text columns, in this order, all present even when no row matched ("" = unbound)."""
+    frame = store.table(text)
+    if not len(frame):
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    return frame.reindex(columns=columns, fill_value="")
+
+
+def _floats(column: pd.Series) -> np.ndarray:
+    """Decimal text as float64 (NaN for ""); each value exactly as Python's ``float(text)``."""
+    text = column.to_numpy(dtype=object)
+    out = np.full(len(text), np.nan)
+    present = text != ""
+    out[present] = text[present].astype(float)
+    return out
+
+
+def _days(column: pd.Series) -> np.ndarray:
+    """ISO dates as datetime64[D]."""
+    return np.array(column.to_numpy(dtype=object), dtype="datetime64[D]")
+
+
+def _flags(column: pd.Series) -> np.ndarray:
+    return column.isin(("true", "1")).to_numpy()
+
+
+def _native(frame: pd.DataFrame) -> np.ndarray:
+    """The native figure as text (e.g. "EUR 1.3B") where the amount is not in USD, else None."""
+    out = np.full(len(frame), None, dtype=object)
+    cur = frame["currency"].to_numpy(dtype=object)
+    rows = np.flatnonzero((cur != "") & (cur != "USD"))
+    figures = zip(*(frame[k].to_numpy(dtype=object)[rows] for k in _NATIVE), strict=True)
+    for i, stated in zip(rows, figures, strict=True):
+        parts = [f"{float(x) / 1e9:g}B" for x in stated if x]
+        out[i] = f"{cur[i]} {'–'.join(parts)}" if parts else None
+    return out
+
+
+def _deal_of(iris: pd.Series, marker: str) -> tuple[pd.Series, pd.Series]:
+    """(deal IRI, what follows ``marker``) of IRIs minted as ``<deal><marker><rest>`` ("" if not)."""
+    split = [iri.rpartition(marker) for iri in iris.to_numpy(dtype=object)]
+    return pd.Series([s[0] for s in split], dtype=object), pd.Series([s[2] for s in split], dtype=object)
+
+
+def read(store: Store) -> Tables:
+    """Read the tables from ``store`` (no cache)."""
+    orgs = _frame(store, ORGS, ["org", "id", "label"])
+    orgs = orgs.rename(columns={"org": "iri"}).sort_values("id", kind="stable", ignore_index=True)
+    org_types = _frame(store, ORG_TYPES, ["org", "code"]).rename(columns={"org": "iri"})
+    org_types["rank"] = org_types["code"].map(_TYPE_RANK).fillna(len(_TYPE_RANK))
+    org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
+    org_props = _frame(store, ORG_PROPS, ["org", "p", "o"]).rename(columns={"org": "iri"})
+
+    deals = _frame(store, DEALS, ["deal", "kind", "title"])
+    deals = deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
+    deal_ids = {ns.record("deal", d): d for d in deals["deal"].tolist()}
+
+    cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT]
+    raw = _frame(store, CLAIMS, cols).drop_duplicates("c")
+    deal_iri, _ = _deal_of(raw["c"], "/claim/")
+    claims = pd.DataFrame({
+        "deal": deal_iri.map(deal_ids).to_numpy(dtype=object), "claim": raw["c"].to_numpy(dtype=object),
+        "date": _days(raw["date"]), "status": raw["status"].to_numpy(dtype=object),
+        "evidence": raw["evidence"].to_numpy(dtype=object), "preferred": _flags(raw["preferred"]),
+        "source": raw["source"].to_numpy(dtype=object), "quote": raw["quote"].to_numpy(dtype=object),
+        "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
+        "max_usd": _floats(raw["max_usd"]), "native": _native(raw), "approximate": _flags(raw["approximate"]),
+        "undisclosed": _flags(raw["undisclosed"])})
+    claims = claims[claims["deal"].notna()].sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
+
+    src_cols = ["source", "publisher", "title", "url", "seed_file", "published"]
+    sources = _frame(store, SOURCES, src_cols).drop_duplicates("source", ignore_index=True)
+    sources["published"] = _days(sources["published"])
+
+    raw = _frame(store, PARTIES, ["part", "role", "gives"]).drop_duplicates("part")
+    deal_iri, org = _deal_of(raw["part"], "/party/")
+    parties = pd.DataFrame({"deal": deal_iri.map(deal_ids).to_numpy(dtype=object), "org": org.to_numpy(dtype=object),
+                            "role": raw["role"].to_numpy(dtype=object), "gives": raw["gives"].to_numpy(dtype=object)})
+    parties["rank"] = parties["role"].map(_ROLE_RANK)
+    parties = parties[parties["deal"].notna()].sort_values(["deal", "rank", "org"], ignore_index=True)
+
+    fig_cols = ["c", "part", "value_usd", "min_usd", "max_usd", "stake_value", "stake_max", "stake_min"]
+    raw = _frame(store, FIGURES, fig_cols)
+    deal_iri, org = _deal_of(raw["part"], "/party/")
+    stake = np.full(len(raw), np.nan)
+    for col in ("stake_min", "stake_max", "stake_value"):  # the first stated of value, max, min
+        stake = np.where(raw[col].to_numpy(dtype=object) != "", _floats(raw[col]), stake)
+    figures = pd.DataFrame({"deal": deal_iri.map(deal_ids).to_numpy(dtype=object),
+                            "claim": raw["c"].to_numpy(dtype=object), "org": org.to_numpy(dtype=object),
+                            "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
+                            "max_usd": _floats(raw["max_usd"]), "stake": stake})
+    figures = figures[figures["deal"].notna()].drop_duplicates(["deal", "claim", "org"], keep="last",
+                                                               ignore_index=True)
+    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures)
+
+
+# --- the cache ------------------------------------------------------------------------------
+
+
+def generation(store: Store) -> str | None:
+    """The name of the generation ``store`` now reads (see :class:`~kg.store.EmbeddedStore`), or None
+    for a remote store or a plain store directory."""
+    if not isinstance(store, EmbeddedStore) or not store.path.is_symlink():
+        return None
+    target = Path(os.path.realpath(store.path))
+    return target.name if target.is_dir() else None
+
+
+def cache_path(store: Store) -> Path | None:
+    """Where the tables of ``store``'s current generation are kept, or None (no generation: no cache)."""
+    name = generation(store)
+    return None if name is None else store.path.parent / CACHE_DIR / name / CACHE_FILE  # type: ignore[attr-defined]
+
+
+def load(store: Store) -> Tables:
+    """The tables of ``store``: from the cache of its current generation when there is one, else read
+    (and cached for the next time)."""
+    path = cache_path(store)
+    if path is None:
+        return read(store)
+    before = path.parent.name
+    with contextlib.suppress(Exception):  # unreadable, foreign or older: read again
+        with path.open("rb") as stream:
+            saved = pickle.load(stream)  # noqa: S301 - a file this module wrote under OUT
+        if isinstance(saved, dict) and saved.get("format") == FORMAT and isinstance(saved.get("tables"), Tables):
+            return saved["tables"]
+    tables = read(store)
+    if generation(store) != before:  # rebuilt meanwhile: these tables may mix generations; keep them out
+        return tables
+    with contextlib.suppress(OSError):  # a read-only OUT still projects, just uncached
+        _save(path, tables)
+        _prune(path.parent.parent, EmbeddedStore._generations(store.path))  # type: ignore[arg-type]
+    return tables
+
+
+def _save(path: Path, tables: Tables) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".projection-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump({"format": FORMAT, "tables": tables}, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _prune(cache_root: Path, generations: Path) -> None:
+    """Remove the cache folders of generations that are gone (the build prunes old generations)."""
+    alive = {p.name for p in generations.iterdir() if p.is_dir()}
+    for folder in cache_root.iterdir():
+        if folder.is_dir() and folder.name not in alive:
+            shutil.rmtree(folder, ignore_errors=True)

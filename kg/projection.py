@@ -360,12 +360,13 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
         return node
 
     group = {n: top(n) for n in legs}
+    members: dict[str, list[str]] = defaultdict(list)
+    for node, head in group.items():
+        members[head].append(node)
     merged = nx.MultiDiGraph(**legs.graph)
-    for node in legs:
-        if group[node] == node:
-            merged.add_node(node, **legs.nodes[node], members=sorted(m for m, g in group.items() if g == node))
-    for u, v, key, data in legs.edges(keys=True, data=True):
-        if group[u] != group[v]:
-            merged.add_edge(group[u], group[v], key=key, **data)
+    merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node])})
+                          for node in legs if group[node] == node)
+    merged.add_edges_from((group[u], group[v], key, dict(data))
+                          for u, v, key, data in legs.edges(keys=True, data=True) if group[u] != group[v])
     return merged
 

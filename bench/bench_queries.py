@@ -47,8 +47,8 @@ def _oxigraph_child(graph: kg.KnowledgeGraph, named: queries.NamedQuery, conn) -
 
 
 def oxigraph_latency(graph: kg.KnowledgeGraph, named: queries.NamedQuery, repeat: int,
-                     cap: float) -> tuple[float | None, int, int]:
-    """(median seconds or None if over ``cap``, rows, runs)."""
+                     cap: float) -> tuple[float | None, int]:
+    """(median seconds, or None if over ``cap``; rows)."""
     parent, child = CTX.Pipe()
     proc = CTX.Process(target=_oxigraph_child, args=(graph, named, child))
     proc.start()
@@ -56,12 +56,12 @@ def oxigraph_latency(graph: kg.KnowledgeGraph, named: queries.NamedQuery, repeat
     proc.kill()
     proc.join()
     if first is None:
-        return None, 0, 1
+        return None, 0
     seconds, rows = first
     if seconds > 2.0:
-        return seconds, rows, 1
+        return seconds, rows
     times = [_timed_rows(graph, named)[0] for _ in range(repeat)]
-    return statistics.median(times), rows, repeat
+    return statistics.median(times), rows
 
 
 def _rdflib_server(nt: str, conn) -> None:
@@ -128,7 +128,7 @@ def main() -> None:
     print(f"{'query':<34} {'seconds':>9} {'rows':>9}")
     fast = 0
     for name, named in library.items():
-        seconds, rows, _ = oxigraph_latency(big, named, args.repeat, args.cap)
+        seconds, rows = oxigraph_latency(big, named, args.repeat, args.cap)
         fast += seconds is not None and seconds < 1
         shown = f"{seconds:>9.3f}" if seconds is not None else f"{'>' + str(int(args.cap)):>9}"
         print(f"{name:<34} {shown} {rows:>9,}", flush=True)
@@ -140,7 +140,7 @@ def main() -> None:
     print(f"{'query':<34} {'oxigraph s':>10} {'rdflib s':>10} {'ratio':>9}")
     try:
         for name, named in library.items():
-            ox_s, _, _ = oxigraph_latency(small, named, args.repeat, args.cap)
+            ox_s, _ = oxigraph_latency(small, named, args.repeat, args.cap)
             rd_s = runner.latency(bind_with_values(named.text, named.bind(params_for(named))), args.bound)
             if isinstance(rd_s, str):
                 print(f"{name:<34} {ox_s or 0:>10.4f} {'rdflib ' + rd_s}", flush=True)

@@ -78,8 +78,8 @@ def main() -> None:
 
     legs = graph.legs(group_subsidiaries=True)
     sizes = graph.sizes()
-    claims = claims_graph(direct_exposures(legs, sizes))
-    held = nx.DiGraph((u, v, d) for u, v, d in claims.edges(data=True) if u in sizes)
+    exposures = direct_exposures(legs, sizes)
+    held = claims_graph(exposures[exposures["holder"].isin(sizes.keys()) & (exposures["at_risk"] > 0)])
     equity = {n: sizes[n].usd for n in held if n in sizes}
     held.add_node(fail)
     equity.setdefault(fail, 1.0)

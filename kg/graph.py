@@ -118,7 +118,8 @@ class KnowledgeGraph:
         return money_flows(self.legs(**settings))
 
     def sizes(self, as_of: dt.date | str | None = None) -> dict[str, sizes.Size]:
-        return sizes.org_sizes(self.store, Settings.of(as_of).as_of)
+        """Each organisation's size as of the date (see :mod:`kg.metrics.sizes`)."""
+        return sizes.org_sizes(self._projection_tables(), Settings.of(as_of).as_of)
 
     # -- analytics (each takes as_of, statuses, ranges and group_subsidiaries) --------------
     def exposure(self, a: str, to: str | None = None, *, group_subsidiaries: bool = True,
@@ -142,7 +143,8 @@ class KnowledgeGraph:
 
     def cycles(self, max_len: int = 5, max_cycles: int = 10_000, **settings: Any) -> circularity.Cycles:
         """Circular deals of 2 to ``max_len`` parties, subsidiaries merged into their groups."""
-        return circularity.find_cycles(self.legs(**settings), max_len=max_len, max_cycles=max_cycles)
+        grouped = self.legs(group_subsidiaries=True, **settings)  # cached: not merged again for each call
+        return circularity.find_cycles(grouped, max_len=max_len, max_cycles=max_cycles, group_subsidiaries=False)
 
     def centrality(self, *, group_subsidiaries: bool = True, betweenness_sources: int | None = None,
                    **settings: Any) -> pd.DataFrame:

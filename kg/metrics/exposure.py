@@ -15,84 +15,103 @@ size use :mod:`kg.metrics.sizes` and say which yardstick was used.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kg.analytics import debtrank, look_through
+from kg.bulk import bulk
 from kg.metrics.sizes import Size
+from kg.projection import leg_table
 
 LOSS_CHANNELS = ("equity_at_risk", "contracted_revenue", "credit")
 CHANNELS = (*LOSS_CHANNELS, "supplier_dependence")
 COMMERCIAL = {"compute_commitment", "chip_supply", "revenue_share", "partnership"}
 
 
-@dataclass
-class Exposure:
-    """A's direct claims on B, by channel (USD)."""
+def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    """What each leg adds to a direct exposure: one row per leg and channel it feeds, with columns
+    holder, on, channel, usd, deal, date, stake.
 
-    channels: dict[str, float] = field(default_factory=lambda: dict.fromkeys(CHANNELS, 0.0))
-    deals: set[str] = field(default_factory=set)
-    equity_basis: set[str] = field(default_factory=set)
-
-    @property
-    def at_risk(self) -> float:
-        return sum(self.channels[c] for c in LOSS_CHANNELS)
+    ``channel`` is ``invested`` (an equity leg: the holder's cost, NaN when undisclosed, and the
+    stake it states), ``contracted_revenue``, ``supplier_dependence`` (a commercial money leg feeds
+    both, one for each side) or ``credit``. Money legs without a figure add nothing.
+    """
+    return _contributions(leg_table(legs))
 
 
-def direct_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> dict[tuple[str, str], Exposure]:
-    """Every (A, B) pair with a direct exposure of A to B."""
-    found: dict[tuple[str, str], Exposure] = defaultdict(Exposure)
-    invested: dict[tuple[str, str], float] = defaultdict(float)
-    latest_stake: dict[tuple[str, str], tuple] = {}
-    for giver, taker, leg in legs.edges(data=True):
-        amount, flow, kind = leg["amount_usd"], leg["flow"], leg["kind"]
-        if flow == "equity" and kind != "warrant":
-            # the investee (giver) hands equity to the investor (taker): the taker holds a stake in the giver
-            invested[(taker, giver)] += amount or 0.0
-            if leg["stake"] is not None:
-                latest_stake[(taker, giver)] = max(latest_stake.get((taker, giver), (leg["date"], 0.0)),
-                                                   (leg["date"], leg["stake"]))
-            found[(taker, giver)].deals.add(leg["deal"])
-        elif amount is None:
-            continue
-        elif flow == "money" and kind in COMMERCIAL:
-            for holder, on, channel in ((taker, giver, "contracted_revenue"), (giver, taker, "supplier_dependence")):
-                found[(holder, on)].channels[channel] += amount  # the provider's backlog; the customer's need
-                found[(holder, on)].deals.add(leg["deal"])
-        elif flow == "money" and kind == "debt_financing":
-            found[(giver, taker)].channels["credit"] += amount
-            found[(giver, taker)].deals.add(leg["deal"])
+def _contributions(table: pd.DataFrame) -> pd.DataFrame:
+    flow, kind = table["flow"].to_numpy(dtype=object), table["kind"].to_numpy(dtype=object)
+    money = (flow == "money") & table["amount_usd"].notna().to_numpy()  # a money leg without a figure adds nothing
+    commercial = money & np.isin(kind, list(COMMERCIAL))
+    parts = [
+        # the investee (giver) hands equity to the investor (taker): the taker holds a stake in the giver
+        (table[(flow == "equity") & (kind != "warrant")], "taker", "giver", "invested"),
+        (table[commercial], "taker", "giver", "contracted_revenue"),  # the provider's backlog
+        (table[commercial], "giver", "taker", "supplier_dependence"),  # the customer's need
+        (table[money & (kind == "debt_financing")], "giver", "taker", "credit"),
+    ]
+    return pd.concat([pd.DataFrame({"holder": rows[holder].to_numpy(dtype=object),
+                                    "on": rows[on].to_numpy(dtype=object), "channel": channel,
+                                    **{c: rows[c].to_numpy() for c in ("amount_usd", "deal", "date", "stake")}})
+                      for rows, holder, on, channel in parts], ignore_index=True).rename(columns={"amount_usd": "usd"})
+
+
+@bulk
+def direct_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> pd.DataFrame:
+    """Every (holder, on) pair with a direct exposure of the holder to ``on``, ordered by both: the
+    channels in USD, ``at_risk`` (the loss channels' sum) and ``equity_basis``."""
+    return _exposures(contributions(legs), sizes)
+
+
+def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size]) -> pd.DataFrame:
+    sums = contrib.groupby(["holder", "on", "channel"], sort=True)["usd"].sum().unstack("channel", fill_value=0.0)
+    frame = sums.reindex(columns=["invested", *CHANNELS[1:]], fill_value=0.0).reset_index()
+    frame.columns.name = None
     # A stake is a holding, not an increment: value the latest stated stake at B's size; else the cost.
-    for (holder, on), cost in invested.items():
-        exp, size, stake = found[(holder, on)], sizes.get(on), latest_stake.get((holder, on))
-        if stake is not None and size is not None:
-            exp.channels["equity_at_risk"] = stake[1] * size.usd
-            exp.equity_basis.add(f"stake {stake[1]:.1%} × {size.basis}")
-        elif cost:
-            exp.channels["equity_at_risk"] = cost
-            exp.equity_basis.add("amount invested")
-    return dict(found)
+    stated = contrib[(contrib["channel"] == "invested") & contrib["stake"].notna()]
+    latest = stated.sort_values(["date", "stake"], kind="stable").groupby(["holder", "on"])["stake"].last()
+    pair = pd.MultiIndex.from_frame(frame[["holder", "on"]])
+    stake = latest.reindex(pair).to_numpy(dtype=float)
+    on = frame["on"].to_numpy(dtype=object)
+    size = np.array([sizes[o].usd if o in sizes else np.nan for o in on], dtype=float)
+    invested = frame.pop("invested").to_numpy(dtype=float)
+    by_stake = ~np.isnan(stake) & ~np.isnan(size)
+    frame.insert(2, "equity_at_risk", np.where(by_stake, stake * size, invested))
+    basis = np.where(invested != 0, "amount invested", None).astype(object)
+    for i in np.flatnonzero(by_stake):
+        basis[i] = f"stake {stake[i]:.1%} × {sizes[on[i]].basis}"
+    frame["at_risk"] = frame[list(LOSS_CHANNELS)].sum(axis=1)
+    frame["equity_basis"] = basis
+    return frame
 
 
+def _deals(contrib: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """The deals behind each (holder, on) pair of ``contrib``, sorted and joined."""
+    unique = contrib[["holder", "on", "deal"]].drop_duplicates().sort_values(["holder", "on", "deal"])
+    return {pair: ", ".join(deals) for pair, deals in unique.groupby(["holder", "on"], sort=False)["deal"]}
+
+
+@bulk
 def stake_graph(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """Owner → owned with the largest stated stake (0–1) on any counted equity leg."""
+    return _stake_graph(leg_table(legs))
+
+
+def _stake_graph(table: pd.DataFrame) -> nx.DiGraph:
+    stated = table[(table["flow"].to_numpy(dtype=object) == "equity") & table["stake"].notna().to_numpy()]
+    largest = stated.groupby(["taker", "giver"], sort=False)["stake"].max()
     stakes = nx.DiGraph()
-    for giver, taker, leg in legs.edges(data=True):
-        if leg["flow"] == "equity" and leg["stake"] is not None:
-            old = stakes.get_edge_data(taker, giver, {}).get("stake", 0.0)
-            stakes.add_edge(taker, giver, stake=max(old, leg["stake"]))
+    stakes.add_edges_from((owner, owned, {"stake": x}) for (owner, owned), x in largest.items())
     return stakes
 
 
-def claims_graph(exposures: dict[tuple[str, str], Exposure]) -> nx.DiGraph:
-    """u → v with ``exposure`` = u's claims on v (the DebtRank convention)."""
+def claims_graph(exposures: pd.DataFrame) -> nx.DiGraph:
+    """u → v with ``exposure`` = u's claims on v (the DebtRank convention), from :func:`direct_exposures`."""
+    held = exposures[exposures["at_risk"].to_numpy() > 0]
     graph = nx.DiGraph()
-    for (a, b), exp in exposures.items():
-        if exp.at_risk > 0:
-            graph.add_edge(a, b, exposure=exp.at_risk)
+    graph.add_edges_from((a, b, {"exposure": x}) for a, b, x in zip(
+        held["holder"].tolist(), held["on"].tolist(), held["at_risk"].tolist(), strict=True))
     return graph
 
 
@@ -100,25 +119,29 @@ def _relative(value: float, size: Size | None) -> float | None:
     return None if size is None else value / size.usd
 
 
+@bulk
 def exposure_table(legs: nx.MultiDiGraph, sizes: dict[str, Size], a: str, b: str | None = None) -> pd.DataFrame:
     """A's direct exposure to B (or to every counterparty), one row per counterparty and channel."""
+    contrib = contributions(legs)
+    contrib = contrib[contrib["holder"] == a]
+    if b is not None:
+        contrib = contrib[contrib["on"] == b]
+    deals = _deals(contrib)
     rows = []
-    for (holder, on), exp in sorted(direct_exposures(legs, sizes).items()):
-        if holder != a or (b is not None and on != b):
-            continue
+    for pair in _exposures(contrib, sizes).itertuples(index=False):
         for channel in CHANNELS:
-            value = exp.channels[channel]
+            value = getattr(pair, channel)
             if value:
-                rows.append({"org": a, "counterparty": on, "channel": channel, "usd": value,
+                rows.append({"org": a, "counterparty": pair.on, "channel": channel, "usd": value,
                              "relative_to_size": _relative(value, sizes.get(a)),
                              "size_basis": sizes[a].basis if a in sizes else None,
-                             "equity_basis": (", ".join(sorted(exp.equity_basis))
-                                              if channel == "equity_at_risk" else None),
-                             "deals": ", ".join(sorted(exp.deals))})
+                             "equity_basis": pair.equity_basis if channel == "equity_at_risk" else None,
+                             "deals": deals[(a, pair.on)]})
     return pd.DataFrame(rows, columns=["org", "counterparty", "channel", "usd", "relative_to_size", "size_basis",
                                        "equity_basis", "deals"])
 
 
+@bulk
 def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.DataFrame:
     """Who is exposed to X: direct claims by channel, look-through equity and DebtRank contagion, ranked.
 
@@ -127,28 +150,39 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
     X's equity is wiped out, by DebtRank (Battiston et al. 2012) over the network of all claims with
     sizes as capital buffers (organisations without a size figure cannot be weighed and show 0).
     """
-    exposures = direct_exposures(legs, sizes)
-    integrated = look_through(stake_graph(legs))
-    direct_stakes = {(u, v): d["stake"] for u, v, d in stake_graph(legs).edges(data=True)}
-    claims = claims_graph(exposures)
-    equity = {n: sizes[n].usd for n in claims if n in sizes}
-    distress = {}
-    if x in claims and equity:
-        held = claims.subgraph([n for n in claims if n in equity or n == x]).copy()
+    table = leg_table(legs)
+    contrib = _contributions(table)
+    exposures = _exposures(contrib, sizes)
+    stakes = _stake_graph(table)
+    integrated = look_through(stakes)
+    claims = exposures[exposures["at_risk"].to_numpy() > 0]
+    parties = set(claims["holder"].tolist()) | set(claims["on"].tolist())
+    equity = {n: sizes[n].usd for n in parties if n in sizes}
+    distress: dict[str, float] = {}
+    if x in parties and equity:
+        weighed = claims[claims["holder"].isin(equity.keys() | {x}) & claims["on"].isin(equity.keys() | {x})]
+        held = claims_graph(weighed)
+        held.add_nodes_from([*equity, x])
         distress = debtrank(held, {**equity, x: equity.get(x, 1.0)}, {x: 1.0})
+    on_x = exposures[exposures["on"] == x].set_index("holder")
+    lookthrough: dict[str, float] = {}
+    for org, held_in in integrated.items():
+        indirect = held_in.get(x, 0.0) - (stakes[org][x]["stake"] if stakes.has_edge(org, x) else 0.0)
+        if indirect > 1e-12 and x in sizes:
+            lookthrough[org] = indirect * sizes[x].usd
+    candidates = {*on_x.index[(on_x["at_risk"] != 0) | (on_x["supplier_dependence"] != 0)], *lookthrough,
+                  *(n for n, h in distress.items() if h * equity.get(n, 0.0))} - {x}
+    deals = _deals(contrib[contrib["on"] == x])
     rows = []
-    for org in sorted(set(legs.nodes) - {x}):
-        exp = exposures.get((org, x), Exposure())
-        indirect = integrated.get(org, {}).get(x, 0.0) - direct_stakes.get((org, x), 0.0)
-        lookthrough = indirect * sizes[x].usd if indirect > 1e-12 and x in sizes else 0.0
-        contagion = distress.get(org, 0.0) * equity.get(org, 0.0)
-        total = exp.at_risk + lookthrough
-        if not (total or contagion or exp.channels["supplier_dependence"]):
-            continue
-        rows.append({"org": org, "name": legs.nodes[org].get("label", org), **exp.channels, "at_risk": exp.at_risk,
-                     "lookthrough_usd": lookthrough, "debtrank_loss_usd": contagion,
+    for org in sorted(candidates):
+        channels = on_x.loc[org, list(CHANNELS)].to_dict() if org in on_x.index else dict.fromkeys(CHANNELS, 0.0)
+        at_risk = sum(channels[c] for c in LOSS_CHANNELS)
+        total = at_risk + lookthrough.get(org, 0.0)
+        rows.append({"org": org, "name": legs.nodes[org].get("label", org), **channels, "at_risk": at_risk,
+                     "lookthrough_usd": lookthrough.get(org, 0.0),
+                     "debtrank_loss_usd": distress.get(org, 0.0) * equity.get(org, 0.0),
                      "relative_to_size": _relative(total, sizes.get(org)),
-                     "size_basis": sizes[org].basis if org in sizes else None, "deals": ", ".join(sorted(exp.deals))})
+                     "size_basis": sizes[org].basis if org in sizes else None, "deals": deals.get((org, x), "")})
     frame = pd.DataFrame(rows, columns=["org", "name", *CHANNELS, "at_risk", "lookthrough_usd", "debtrank_loss_usd",
                                         "relative_to_size", "size_basis", "deals"])
     return frame.sort_values(["at_risk", "supplier_dependence"], ascending=False, ignore_index=True)

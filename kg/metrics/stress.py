@@ -22,16 +22,18 @@ and are left out. These are modelling choices, stated in every result.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kg.analytics import debtrank, eisenberg_noe
+from kg.bulk import bulk
 from kg.metrics.exposure import claims_graph, direct_exposures
 from kg.metrics.sizes import Size
+from kg.projection import leg_table
 
 Method = Literal["debtrank", "eisenberg-noe", "rogers-veraart"]
 METHODS = ("debtrank", "eisenberg-noe", "rogers-veraart")
@@ -53,25 +55,33 @@ class StressResult:
         return self.table
 
 
+@bulk
 def liabilities(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """u → v with ``liability`` = what u owes v under the counted deals."""
-    owed: dict[tuple[str, str], float] = defaultdict(float)
-    for giver, taker, leg in legs.edges(data=True):
-        amount = leg["amount_usd"]
-        if leg["flow"] != "money" or not amount:
-            continue
-        if leg["kind"] in COMMERCIAL:
-            owed[(giver, taker)] += amount
-        elif leg["kind"] == "debt_financing":
-            owed[(taker, giver)] += amount  # the borrower owes the lender
-        elif leg["kind"] in INVESTMENT and leg["status"] != "closed":
-            owed[(giver, taker)] += amount  # a committed investment not yet paid in
     graph = nx.DiGraph()
     graph.add_nodes_from(legs.nodes)
-    graph.add_edges_from((u, v, {"liability": x}) for (u, v), x in owed.items())
+    owed = _owed(leg_table(legs))
+    graph.add_edges_from((u, v, {"liability": x}) for u, v, x in zip(
+        owed["debtor"].tolist(), owed["creditor"].tolist(), owed["liability"].tolist(), strict=True))
     return graph
 
 
+def _owed(table: pd.DataFrame) -> pd.DataFrame:
+    """debtor, creditor, liability: one row per pair, in the order the pairs first appear in ``table``."""
+    amount = table["amount_usd"].to_numpy(dtype=float)
+    kind = table["kind"].to_numpy(dtype=object)
+    money = (table["flow"].to_numpy(dtype=object) == "money") & ~np.isnan(amount) & (amount != 0)
+    debt = money & (kind == "debt_financing")  # the borrower (taker) owes the lender
+    # a purchase commitment, or a committed investment not yet paid in: the payer owes the payee
+    pays = money & (np.isin(kind, list(COMMERCIAL))
+                    | (np.isin(kind, list(INVESTMENT)) & (table["status"].to_numpy(dtype=object) != "closed")))
+    giver, taker = table["giver"].to_numpy(dtype=object), table["taker"].to_numpy(dtype=object)
+    rows = pd.DataFrame({"debtor": np.where(debt, taker, giver), "creditor": np.where(debt, giver, taker),
+                         "liability": amount})[debt | pays]
+    return rows.groupby(["debtor", "creditor"], sort=False, as_index=False)["liability"].sum()
+
+
+@bulk
 def stress(legs: nx.MultiDiGraph, sizes: dict[str, Size], fail: str, *, pays: float | None = None,
            loses: float | None = None, method: Method = "debtrank", variant: str = "battiston2012",
            alpha: float = 0.5, beta: float = 0.5) -> StressResult:
@@ -114,48 +124,56 @@ def _frame(legs: nx.MultiDiGraph, sizes: dict[str, Size], losses: dict[str, floa
 
 def _debtrank(legs: nx.MultiDiGraph, sizes: dict[str, Size], fail: str, shock: float, variant: str,
               scenario: str, settings: dict) -> StressResult:
-    claims = claims_graph(direct_exposures(legs, sizes))
+    exposures = direct_exposures(legs, sizes)
+    claims = exposures[exposures["at_risk"].to_numpy() > 0]
     # a holder needs a capital buffer; claims of organisations without a size cannot be weighed
-    held = nx.DiGraph((u, v, d) for u, v, d in claims.edges(data=True) if u in sizes)
+    held = claims_graph(claims[claims["holder"].isin(sizes.keys()).to_numpy()])
     held.add_node(fail)
     equity = {n: sizes[n].usd for n in held if n in sizes}
     h = debtrank(held, {**equity, fail: equity.get(fail, 1.0)}, {fail: shock}, variant=variant)
     losses = {n: h[n] * equity[n] for n in h if n in equity and n != fail}
     if fail in sizes:
         losses[fail] = shock * sizes[fail].usd
-    unsized = len({u for u, _ in claims.edges} - set(sizes))
+    unsized = len(set(claims["holder"].tolist()) - set(sizes))
     return StressResult(scenario, "debtrank", {"variant": variant, "initial_distress": shock},
                         _frame(legs, sizes, losses, {}), [], unsized, settings)
 
 
 def _clearing(legs: nx.MultiDiGraph, sizes: dict[str, Size], fail: str, pays: float | None, loses: float | None,
               alpha: float, beta: float, method: str, scenario: str, settings: dict) -> StressResult:
-    owed = liabilities(legs)
-    nominal_in = {n: sum(d["liability"] for _, _, d in owed.in_edges(n, data=True)) for n in owed}
-    external = {}
-    assumed = 0
-    for n in owed:
-        if n in sizes:
-            external[n] = sizes[n].usd
-        else:
-            external[n] = sum(d["liability"] for _, _, d in owed.out_edges(n, data=True))
-            assumed += bool(external[n])
-    received_from_fail: dict[str, float] = {}
+    owed = _owed(leg_table(legs))
+    nodes = list(legs)
+    index = {n: i for i, n in enumerate(nodes)}
+    debtor = owed["debtor"].map(index).to_numpy(dtype=np.int64)
+    creditor = owed["creditor"].map(index).to_numpy(dtype=np.int64)
+    liability = owed["liability"].to_numpy(dtype=float)
+    nominal_in = np.bincount(creditor, weights=liability, minlength=len(nodes))
+    owes = np.bincount(debtor, weights=liability, minlength=len(nodes))
+    sized = np.array([n in sizes for n in nodes], dtype=bool)
+    external = np.array([sizes[n].usd if n in sizes else 0.0 for n in nodes], dtype=float)
+    external[~sized] = owes[~sized]  # assumed able to pay what it owes
+    assumed = int(np.count_nonzero(~sized & (owes != 0)))
+    received_from_fail = np.zeros(len(nodes))
+    from_fail = debtor == index[fail]
     if pays is not None:
         # the failing party pays its creditors exogenously; the rest clears around it
-        for _, creditor, d in list(owed.out_edges(fail, data=True)):
-            received_from_fail[creditor] = pays * d["liability"]
-            external[creditor] = external.get(creditor, 0.0) + received_from_fail[creditor]
-        owed.remove_edges_from(list(owed.out_edges(fail)))
+        np.add.at(received_from_fail, creditor[from_fail], pays * liability[from_fail])
+        external += received_from_fail
+        debtor, creditor, liability = debtor[~from_fail], creditor[~from_fail], liability[~from_fail]
     else:
-        external[fail] = external.get(fail, 0.0) * (1 - loses)  # type: ignore[operator]
-    result = eisenberg_noe(owed, external, alpha=alpha, beta=beta)
-    received = defaultdict(float, received_from_fail)
-    for debtor in owed:
-        total = sum(d["liability"] for _, _, d in owed.out_edges(debtor, data=True))
-        for _, creditor, d in owed.out_edges(debtor, data=True):
-            received[creditor] += result.payments.get(debtor, 0.0) * d["liability"] / total
-    losses = {n: nominal_in[n] - received[n] for n in nominal_in if nominal_in[n] - received[n] > 1e-6}
+        external[index[fail]] *= 1 - loses  # type: ignore[operator]
+    network = nx.DiGraph()
+    network.add_nodes_from(nodes)
+    network.add_edges_from((nodes[u], nodes[v], {"liability": x}) for u, v, x in zip(
+        debtor.tolist(), creditor.tolist(), liability.tolist(), strict=True))
+    result = eisenberg_noe(network, dict(zip(nodes, external.tolist(), strict=True)), alpha=alpha, beta=beta)
+    # each debtor pays its creditors pro rata to what it owes them
+    total = np.bincount(debtor, weights=liability, minlength=len(nodes))
+    paid = np.array([result.payments.get(n, 0.0) for n in nodes], dtype=float)
+    received = received_from_fail + np.bincount(creditor, weights=paid[debtor] * liability / total[debtor],
+                                                minlength=len(nodes))
+    shortfall = nominal_in - received
+    losses = {nodes[i]: float(shortfall[i]) for i in np.flatnonzero(shortfall > 1e-6)}
     defaulted = {n: i for i, wave in enumerate(result.rounds, start=1) for n in wave}
     if pays is not None and pays < 1:
         defaulted[fail] = 0  # the trigger

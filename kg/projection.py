@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -317,25 +317,33 @@ LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date"
 
 def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
     """The legs as a DataFrame, one row per edge in the graph's edge order, with the columns the
-    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown. Treat it
-    as read-only.
+    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown. Read-only:
+    it is kept with the graph (see :func:`derived`).
 
     The metrics group and sum these columns with pandas instead of walking the graph edge by edge.
-    Reading half a million edges out of a graph takes seconds, so the table is kept in the graph's
-    ``__networkx_cache__``, where networkx keeps its own converted graphs and under the same rule:
-    methods that change the graph (``add_edge``, ``remove_node``…) clear it; after changing edge
-    attributes in place, call ``legs.__networkx_cache__.clear()`` (networkx's backend guide says
-    the same). ``nx.config.cache_converted_graphs = False`` turns the cache off.
+    """
+    return derived(legs, "aikg_leg_table", _leg_table)
+
+
+T = TypeVar("T")
+
+
+def derived(legs: nx.MultiDiGraph, name: str, build: Callable[[nx.MultiDiGraph], T]) -> T:
+    """``build(legs)``, kept in the graph's ``__networkx_cache__`` under ``name`` for the next caller.
+
+    Reading half a million edges out of a graph takes seconds, and every metric needs the same
+    tables. networkx keeps its own converted graphs in that cache and under the same rule: methods
+    that change the graph (``add_edge``, ``remove_node``…) clear it; after changing edge attributes
+    in place, call ``legs.__networkx_cache__.clear()`` (networkx's backend guide says the same).
+    ``nx.config.cache_converted_graphs = False`` turns the cache off. Callers must not modify
+    what they get.
     """
     cache = getattr(legs, "__networkx_cache__", None)
     if cache is None or not nx.config.cache_converted_graphs:
-        return _leg_table(legs)
-    if _LEG_TABLE not in cache:
-        cache[_LEG_TABLE] = _leg_table(legs)
-    return cache[_LEG_TABLE]
-
-
-_LEG_TABLE = "aikg_leg_table"
+        return build(legs)
+    if name not in cache:
+        cache[name] = build(legs)
+    return cache[name]
 
 
 @bulk
@@ -392,7 +400,7 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
     merged = nx.MultiDiGraph(**legs.graph)
     merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node])})
                           for node in legs if group[node] == node)
-    merged.add_edges_from((group[u], group[v], key, dict(data))
+    merged.add_edges_from((group[u], group[v], key, data)  # networkx copies the attributes into a new dict
                           for u, v, key, data in legs.edges(keys=True, data=True) if group[u] != group[v])
     return merged
 

@@ -12,7 +12,7 @@ import pytest
 from minidata import mini, write_dataset
 
 import kg
-from kg.metrics.circularity import value_flows
+from kg.metrics.circularity import shared_value_flows, value_flows
 from kg.metrics.exposure import COMMERCIAL, direct_exposures
 from kg.metrics.sizes import Size
 from kg.metrics.stress import INVESTMENT, liabilities
@@ -67,6 +67,12 @@ def test_leg_table_is_kept_until_the_graph_changes(sized: kg.KnowledgeGraph) -> 
     assert leg_table(legs).amount_usd.isna().iloc[-1]
     legs.__networkx_cache__.clear()
     assert leg_table(legs).amount_usd.iloc[-1] == 5.0
+    assert shared_value_flows(legs) is shared_value_flows(legs) and value_flows(legs) is not value_flows(legs)
+    nx.config.cache_converted_graphs = False
+    try:
+        assert leg_table(legs) is not leg_table(legs)
+    finally:
+        nx.config.cache_converted_graphs = True
 
 
 # --- the vectorised metrics' inputs against leg-by-leg definitions ------------------------------

@@ -23,14 +23,26 @@ import pandas as pd
 
 from kg.analytics import money_cycles
 from kg.bulk import bulk
-from kg.projection import consolidate, leg_table
+from kg.projection import consolidate, derived, leg_table
 
 INVESTMENT_KINDS = {"equity_investment", "funding_round", "warrant", "joint_venture", "acquisition"}
 
 
-@bulk
 def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
-    """One edge per ordered pair carrying value: ``amount`` (sum of known USD) and its ``legs``."""
+    """One edge per ordered pair carrying value: ``amount`` (sum of known USD) and its ``legs``.
+
+    A new graph for each call; the metrics share one per legs graph (:func:`shared_value_flows`).
+    """
+    return _value_flows(legs)
+
+
+def shared_value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    """:func:`value_flows`, built once per legs graph and kept with it (:func:`kg.projection.derived`): read-only."""
+    return derived(legs, "aikg_value_flows", _value_flows)
+
+
+@bulk
+def _value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     table = leg_table(legs)
     # a non-money leg is a return leg when the same deal has a leg the other way; compared as integer codes
     deal = pd.factorize(table["deal"].to_numpy(dtype=object))[0].astype(np.int64)
@@ -74,7 +86,7 @@ def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10
                 group_subsidiaries: bool = True) -> Cycles:
     """Every money cycle of 2 to ``max_len`` parties (at most ``max_cycles``; ``truncated`` says if cut)."""
     graph = consolidate(legs) if group_subsidiaries else legs
-    flows = value_flows(graph)
+    flows = shared_value_flows(graph)
     found = money_cycles(flows, min_len=2, max_len=max_len, max_cycles=max_cycles, weight="amount")
     rows, leg_rows = [], []
     for number, nodes in enumerate(found.cycles, start=1):

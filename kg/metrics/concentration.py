@@ -7,14 +7,15 @@ HHI is on the 0–10,000 scale and labelled with the 2023 US Merger Guidelines t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from kg.analytics import concentration_label, hhi, top_k_shares
+from kg.projection import leg_table
 
 Kind = Literal["funders", "customers", "suppliers", "market"]
 FUNDING = {"equity_investment", "funding_round", "joint_venture", "acquisition"}
@@ -38,26 +39,22 @@ class Concentration:
 
 
 def _amounts(legs: nx.MultiDiGraph, subject: str | None, kind: Kind) -> tuple[dict[str, float], int]:
-    amounts: dict[str, float] = defaultdict(float)
-    undisclosed = 0
-    for u, v, leg in legs.edges(data=True):
-        if leg["flow"] != "money":
-            continue
-        into_subject = v == subject and leg["kind"] in (FUNDING if kind == "funders" else COMMERCIAL)
-        if kind in ("funders", "customers") and into_subject:
-            who = u
-        elif kind == "suppliers" and u == subject and leg["kind"] in COMMERCIAL:
-            who = v
-        elif kind == "market" and leg["kind"] in COMMERCIAL:
-            who = v  # each provider's share of all purchase commitments
-        else:
-            continue
-        if leg["amount_usd"] is None:
-            undisclosed += 1
-            amounts.setdefault(who, 0.0)
-        else:
-            amounts[who] += leg["amount_usd"]
-    return dict(amounts), undisclosed
+    table = leg_table(legs)
+    money = table[table["flow"].to_numpy(dtype=object) == "money"]
+    kinds = money["kind"].to_numpy(dtype=object)
+    giver, taker = money["giver"].to_numpy(dtype=object), money["taker"].to_numpy(dtype=object)
+    if kind in ("funders", "customers"):
+        counted = money[(taker == subject) & np.isin(kinds, list(FUNDING if kind == "funders" else COMMERCIAL))]
+        who = counted["giver"]
+    elif kind == "suppliers":
+        counted = money[(giver == subject) & np.isin(kinds, list(COMMERCIAL))]
+        who = counted["taker"]
+    else:
+        counted = money[np.isin(kinds, list(COMMERCIAL))]
+        who = counted["taker"]  # each provider's share of all purchase commitments
+    # a leg without a figure is counted (its counterparty listed with 0) but cannot weigh
+    sums = counted["amount_usd"].groupby(who.to_numpy(dtype=object), sort=False).sum()
+    return dict(zip(sums.index.tolist(), sums.tolist(), strict=True)), int(counted["amount_usd"].isna().sum())
 
 
 def concentration(legs: nx.MultiDiGraph, subject: str | None, kind: Kind = "funders") -> Concentration:

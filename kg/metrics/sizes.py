@@ -9,6 +9,7 @@ generation), so sizing every organisation costs a sort, not a query.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,14 +27,25 @@ class Size:
     date: dt.date
 
 
-@bulk
 def org_sizes(tables: Tables, as_of: dt.date) -> dict[str, Size]:
     """Each organisation's size as of ``as_of`` (organisations without a usable figure are absent).
 
     A figure is the preferred claim's USD value, else its upper bound, else its lower bound; it
     must be positive and its period must end on or before ``as_of``. Among an organisation's
     figures the preferred basis wins, then the latest period end, then the first observation id.
+    Computed once per tables and date; each call gets its own dict.
     """
+    known = _SIZES.setdefault(tables, {})
+    if as_of not in known:
+        known[as_of] = _org_sizes(tables, as_of)
+    return dict(known[as_of])
+
+
+_SIZES: weakref.WeakKeyDictionary[Tables, dict[dt.date, dict[str, Size]]] = weakref.WeakKeyDictionary()
+
+
+@bulk
+def _org_sizes(tables: Tables, as_of: dt.date) -> dict[str, Size]:
     figures = tables.size_figures
     value, high, low = (figures[k].to_numpy(dtype=float) for k in ("value_usd", "max_usd", "min_usd"))
     usd = np.where(~np.isnan(value), value, np.where(~np.isnan(high), high, low))

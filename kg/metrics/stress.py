@@ -108,7 +108,7 @@ def stress(legs: nx.MultiDiGraph, sizes: dict[str, Size], fail: str, *, pays: fl
 def _frame(legs: nx.MultiDiGraph, sizes: dict[str, Size], losses: dict[str, float],
            defaulted: dict[str, int]) -> pd.DataFrame:
     rows = []
-    for org in legs:
+    for org in (n for n in legs if n in losses or n in defaulted):
         loss = losses.get(org, 0.0)
         if loss <= 0 and org not in defaulted:
             continue

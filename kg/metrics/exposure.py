@@ -37,10 +37,7 @@ def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
     stake it states), ``contracted_revenue``, ``supplier_dependence`` (a commercial money leg feeds
     both, one for each side) or ``credit``. Money legs without a figure add nothing.
     """
-    return _contributions(leg_table(legs))
-
-
-def _contributions(table: pd.DataFrame) -> pd.DataFrame:
+    table = leg_table(legs)
     flow, kind = table["flow"].to_numpy(dtype=object), table["kind"].to_numpy(dtype=object)
     money = (flow == "money") & table["amount_usd"].notna().to_numpy()  # a money leg without a figure adds nothing
     commercial = money & np.isin(kind, list(COMMERCIAL))
@@ -92,13 +89,9 @@ def _deals(contrib: pd.DataFrame) -> dict[tuple[str, str], str]:
     return {pair: ", ".join(deals) for pair, deals in unique.groupby(["holder", "on"], sort=False)["deal"]}
 
 
-@bulk
-def stake_graph(legs: nx.MultiDiGraph) -> nx.DiGraph:
+def _stake_graph(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """Owner → owned with the largest stated stake (0–1) on any counted equity leg."""
-    return _stake_graph(leg_table(legs))
-
-
-def _stake_graph(table: pd.DataFrame) -> nx.DiGraph:
+    table = leg_table(legs)
     stated = table[(table["flow"].to_numpy(dtype=object) == "equity") & table["stake"].notna().to_numpy()]
     largest = stated.groupby(["taker", "giver"], sort=False)["stake"].max()
     stakes = nx.DiGraph()
@@ -150,10 +143,9 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
     X's equity is wiped out, by DebtRank (Battiston et al. 2012) over the network of all claims with
     sizes as capital buffers (organisations without a size figure cannot be weighed and show 0).
     """
-    table = leg_table(legs)
-    contrib = _contributions(table)
+    contrib = contributions(legs)
     exposures = _exposures(contrib, sizes)
-    stakes = _stake_graph(table)
+    stakes = _stake_graph(legs)
     integrated = look_through(stakes)
     claims = exposures[exposures["at_risk"].to_numpy() > 0]
     parties = set(claims["holder"].tolist()) | set(claims["on"].tolist())

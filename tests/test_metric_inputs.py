@@ -12,11 +12,11 @@ import pytest
 from minidata import mini, write_dataset
 
 import kg
-from kg.metrics.circularity import shared_value_flows, value_flows
+from kg.metrics.circularity import flow_amounts, flow_table, value_flows
 from kg.metrics.exposure import COMMERCIAL, direct_exposures
 from kg.metrics.sizes import Size
 from kg.metrics.stress import INVESTMENT, liabilities
-from kg.projection import leg_table
+from kg.projection import LEG_COLUMNS, leg_table
 
 
 def _obs(id_: str, metric: str, orgs: list[str], on: str, value: dict) -> dict:
@@ -67,7 +67,8 @@ def test_leg_table_is_kept_until_the_graph_changes(sized: kg.KnowledgeGraph) -> 
     assert leg_table(legs).amount_usd.isna().iloc[-1]
     legs.__networkx_cache__.clear()
     assert leg_table(legs).amount_usd.iloc[-1] == 5.0
-    assert shared_value_flows(legs) is shared_value_flows(legs) and value_flows(legs) is not value_flows(legs)
+    assert flow_table(legs) is flow_table(legs) and flow_amounts(legs) is flow_amounts(legs)
+    assert value_flows(legs) is not value_flows(legs)  # a new graph for each caller
     nx.config.cache_converted_graphs = False
     try:
         assert leg_table(legs) is not leg_table(legs)
@@ -169,3 +170,11 @@ def test_vectorised_inputs_equal_the_leg_by_leg_definitions(seed: int) -> None:
     assert (frame.at_risk == frame.equity_at_risk + frame.contracted_revenue + frame.credit).all()
     assert {(u, v): d["liability"] for u, v, d in liabilities(legs).edges(data=True)} == \
         pytest.approx(_reference_liabilities(legs))
+
+
+def test_a_network_without_legs_gives_empty_inputs() -> None:
+    legs = nx.MultiDiGraph()
+    legs.add_node("lonely")
+    assert len(leg_table(legs)) == 0 and list(leg_table(legs).columns) == list(LEG_COLUMNS)
+    assert value_flows(legs).number_of_edges() == 0 and list(flow_amounts(legs)) == ["lonely"]
+    assert len(direct_exposures(legs, {})) == 0 and liabilities(legs).number_of_edges() == 0

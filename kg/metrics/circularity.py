@@ -16,6 +16,7 @@ analytics research notes (§7.4) for the circular-financing framings they follow
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -28,21 +29,52 @@ from kg.projection import consolidate, derived, leg_table
 INVESTMENT_KINDS = {"equity_investment", "funding_round", "warrant", "joint_venture", "acquisition"}
 
 
+class FlowTable(NamedTuple):
+    """The value flows as a table: ``pairs`` has one row per ordered pair carrying value (giver,
+    taker, amount: the sum of known USD, known: how many legs had a figure, first, last), whose
+    legs are ``keys[first:last]``; pairs in the graph's edge order."""
+
+    pairs: pd.DataFrame
+    keys: list[str]
+
+
+def flow_table(legs: nx.MultiDiGraph) -> FlowTable:
+    """The value flows of ``legs`` as a table, built once per legs graph (:func:`kg.projection.derived`)."""
+    return derived(legs, "aikg_flow_table", _flow_table)
+
+
 def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
-    """One edge per ordered pair carrying value: ``amount`` (sum of known USD) and its ``legs``.
+    """One edge per ordered pair carrying value: ``amount`` (sum of known USD), ``known`` (legs with
+    a figure) and its ``legs`` (keys). A new graph for each call."""
+    pairs, keys = flow_table(legs)
+    flows = nx.DiGraph(**legs.graph)
+    flows.add_nodes_from(legs.nodes(data=True))
+    flows.add_edges_from((u, v, {"amount": x, "known": k, "legs": keys[i:j]}) for u, v, x, k, i, j in zip(
+        *(pairs[c].tolist() for c in ("giver", "taker", "amount", "known", "first", "last")), strict=True))
+    return flows
 
-    A new graph for each call; the metrics share one per legs graph (:func:`shared_value_flows`).
+
+def flow_amounts(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    """The value flows with their ``amount`` only, over every organisation of ``legs``: the graph the
+    cycle search and the centralities run on. Built once per legs graph and kept with it: read-only.
+
+    Its edges carry nothing but a number, so CPython's collector never has to look at them.
     """
-    return _value_flows(legs)
-
-
-def shared_value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
-    """:func:`value_flows`, built once per legs graph and kept with it (:func:`kg.projection.derived`): read-only."""
-    return derived(legs, "aikg_value_flows", _value_flows)
+    return derived(legs, "aikg_flow_amounts", _flow_amounts)
 
 
 @bulk
-def _value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
+def _flow_amounts(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    pairs = flow_table(legs).pairs
+    flows = nx.DiGraph()
+    flows.add_nodes_from(legs)
+    flows.add_edges_from((u, v, {"amount": x}) for u, v, x in zip(
+        pairs["giver"].tolist(), pairs["taker"].tolist(), pairs["amount"].tolist(), strict=True))
+    return flows
+
+
+@bulk
+def _flow_table(legs: nx.MultiDiGraph) -> FlowTable:
     table = leg_table(legs)
     # a non-money leg is a return leg when the same deal has a leg the other way; compared as integer codes
     deal = pd.factorize(table["deal"].to_numpy(dtype=object))[0].astype(np.int64)
@@ -55,15 +87,12 @@ def _value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     starts = np.flatnonzero(np.r_[True, (u[1:] != u[:-1]) | (v[1:] != v[:-1])]) if len(u) else np.zeros(0, int)
     amount = kept["amount_usd"].to_numpy(dtype=float)
     known = ~np.isnan(amount)
-    sums = np.add.reduceat(np.where(known, amount, 0.0), starts) if len(u) else np.zeros(0)
-    counts = np.add.reduceat(known.astype(np.int64), starts) if len(u) else np.zeros(0, int)
-    keys = kept["key"].tolist()
-    ends = [*starts[1:].tolist(), len(keys)][:len(starts)]
-    flows = nx.DiGraph(**legs.graph)
-    flows.add_nodes_from(legs.nodes(data=True))
-    flows.add_edges_from((a, b, {"amount": x, "known": k, "legs": keys[i:j]}) for a, b, x, k, i, j in zip(
-        u[starts].tolist(), v[starts].tolist(), sums.tolist(), counts.tolist(), starts.tolist(), ends, strict=True))
-    return flows
+    pairs = pd.DataFrame({
+        "giver": u[starts], "taker": v[starts],
+        "amount": np.add.reduceat(np.where(known, amount, 0.0), starts) if len(u) else np.zeros(0),
+        "known": np.add.reduceat(known.astype(np.int64), starts) if len(u) else np.zeros(0, np.int64),
+        "first": starts, "last": np.r_[starts[1:], len(u)][:len(starts)].astype(np.int64)})
+    return FlowTable(pairs, kept["key"].tolist())
 
 
 @dataclass(frozen=True)
@@ -86,8 +115,8 @@ def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10
                 group_subsidiaries: bool = True) -> Cycles:
     """Every money cycle of 2 to ``max_len`` parties (at most ``max_cycles``; ``truncated`` says if cut)."""
     graph = consolidate(legs) if group_subsidiaries else legs
-    flows = shared_value_flows(graph)
-    found = money_cycles(flows, min_len=2, max_len=max_len, max_cycles=max_cycles, weight="amount")
+    found = money_cycles(flow_amounts(graph), min_len=2, max_len=max_len, max_cycles=max_cycles, weight="amount")
+    flows = _cycle_edges(flow_table(graph), found.cycles)
     rows, leg_rows = [], []
     for number, nodes in enumerate(found.cycles, start=1):
         edges = list(zip(nodes, [*nodes[1:], nodes[0]], strict=True))
@@ -116,6 +145,19 @@ def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10
     legs_frame = pd.DataFrame(leg_rows, columns=["cycle", "from", "to", "deal", "kind", "flow", "amount_usd", "date",
                                                  "status", "leg"])
     return Cycles(table, legs_frame, found.truncated, max_len, max_cycles, dict(legs.graph.get("settings", {})))
+
+
+def _cycle_edges(table: FlowTable, cycles: list[list]) -> nx.DiGraph:
+    """The value-flow edges the cycles run along, with their amount, known and legs."""
+    wanted = {(u, v) for nodes in cycles for u, v in zip(nodes, [*nodes[1:], nodes[0]], strict=True)}
+    pairs, keys = table
+    row = {pair: i for i, pair in enumerate(zip(pairs["giver"].tolist(), pairs["taker"].tolist(), strict=True))}
+    at = np.array([row[pair] for pair in wanted], dtype=np.int64)
+    columns = (pairs[c].to_numpy()[at].tolist() for c in ("giver", "taker", "amount", "known", "first", "last"))
+    edges = nx.DiGraph()
+    edges.add_edges_from((u, v, {"amount": x, "known": k, "legs": keys[i:j]})
+                         for u, v, x, k, i, j in zip(*columns, strict=True))
+    return edges
 
 
 def _is_investment(graph: nx.MultiDiGraph, flows: nx.DiGraph, u: str, v: str) -> bool:

@@ -61,23 +61,38 @@ def direct_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> pd.DataFr
     return _exposures(contributions(legs), sizes)
 
 
+_SUMMED = ("invested", *CHANNELS[1:])  # what is summed per pair: the cost of equity, then the other channels
+
+
 def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size]) -> pd.DataFrame:
-    sums = contrib.groupby(["holder", "on", "channel"], sort=True)["usd"].sum().unstack("channel", fill_value=0.0)
-    frame = sums.reindex(columns=["invested", *CHANNELS[1:]], fill_value=0.0).reset_index()
-    frame.columns.name = None
+    m = len(contrib)
+    # organisations numbered in name order, pairs as one integer each: the pairs come out sorted by (holder, on)
+    codes, names = pd.factorize(np.r_[contrib["holder"].to_numpy(dtype=object), contrib["on"].to_numpy(dtype=object)],
+                                sort=True)
+    n = max(len(names), 1)
+    pairs, pair = np.unique(codes[:m].astype(np.int64) * n + codes[m:], return_inverse=True)
+    channel = pd.Categorical(contrib["channel"], categories=_SUMMED).codes.astype(np.int64)
+    usd = contrib["usd"].to_numpy(dtype=float)
+    sums = np.bincount(pair * len(_SUMMED) + channel, weights=np.where(np.isnan(usd), 0.0, usd),
+                       minlength=len(pairs) * len(_SUMMED)).reshape(len(pairs), len(_SUMMED))
     # A stake is a holding, not an increment: value the latest stated stake at B's size; else the cost.
-    stated = contrib[(contrib["channel"] == "invested") & contrib["stake"].notna()]
-    latest = stated.sort_values(["date", "stake"], kind="stable").groupby(["holder", "on"])["stake"].last()
-    pair = pd.MultiIndex.from_frame(frame[["holder", "on"]])
-    stake = latest.reindex(pair).to_numpy(dtype=float)
-    on = frame["on"].to_numpy(dtype=object)
-    size = np.array([sizes[o].usd if o in sizes else np.nan for o in on], dtype=float)
-    invested = frame.pop("invested").to_numpy(dtype=float)
+    stakes = contrib["stake"].to_numpy(dtype=float)
+    stated = np.flatnonzero((channel == 0) & ~np.isnan(stakes))
+    days = np.array(contrib["date"].to_numpy(dtype=object)[stated], dtype="datetime64[D]")
+    order = stated[np.lexsort((stakes[stated], days, pair[stated]))]  # by pair, then date, then stake
+    last = order[np.r_[pair[order][1:] != pair[order][:-1], True]] if len(order) else order
+    stake = np.full(len(pairs), np.nan)
+    stake[pair[last]] = stakes[last]
+    on = pairs % n
+    size = np.array([sizes[x].usd if x in sizes else np.nan for x in names], dtype=float)[on]
+    invested = sums[:, 0]
     by_stake = ~np.isnan(stake) & ~np.isnan(size)
-    frame.insert(2, "equity_at_risk", np.where(by_stake, stake * size, invested))
+    frame = pd.DataFrame({"holder": names.astype(object)[pairs // n], "on": names.astype(object)[on],
+                          "equity_at_risk": np.where(by_stake, stake * size, invested),
+                          **{c: sums[:, i] for i, c in enumerate(_SUMMED) if i}})
     basis = np.where(invested != 0, "amount invested", None).astype(object)
     for i in np.flatnonzero(by_stake):
-        basis[i] = f"stake {stake[i]:.1%} × {sizes[on[i]].basis}"
+        basis[i] = f"stake {stake[i]:.1%} × {sizes[names[on[i]]].basis}"
     frame["at_risk"] = frame[list(LOSS_CHANNELS)].sum(axis=1)
     frame["equity_basis"] = basis
     return frame

@@ -12,7 +12,7 @@ The store is read once per store generation into tables that do not depend on th
 the parties with vectorised pandas operations and builds the graph from prepared tuples. Orders
 are fixed: a deal's parties by role (in the order of :class:`~kg.vocab.Role`) then id, so in a
 deal without money legs the first leg in that order is the primary one (the acquirer's, the
-investor's); a leg's sources by claim date, then claim IRI.
+investor's); a deal's sources by claim date, then claim IRI.
 """
 
 from __future__ import annotations
@@ -95,9 +95,15 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     ``aliases``, ``parent``, ``iri``, ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``,
     ``deal_iri``, ``title``, ``kind``, ``category``, ``flow``, ``primary``, ``status``, ``evidence``,
     ``date``, ``amount_usd``, ``amount_min_usd``, ``amount_max_usd``, ``approximate``,
-    ``undisclosed``, ``native_amount``, ``stake``, ``in_cycle`` and ``sources``.
+    ``undisclosed``, ``native_amount``, ``stake`` and ``in_cycle``: scalars only.
     ``G.graph["settings"]`` states what was counted and ``G.graph["deals"]`` holds each counted
-    deal's own figures (kind, title, status, date, total amount as the counted claim states it).
+    deal's own figures (kind, title, status, date, total amount as the counted claim states it) and
+    its ``sources`` (publisher, title, url, seed_file, published, quote, preferred, claim_date,
+    status: one per claim): a leg's sources are ``G.graph["deals"][leg["deal"]]["sources"]``.
+
+    Sources belong to a deal's claims, so they are kept once per deal; edges holding nothing but
+    scalars are also invisible to CPython's cyclic garbage collector, which at 100k organisations
+    (half a million legs) halved the time it spent walking the projection.
     """
     settings = settings or Settings()
     if tables is None:
@@ -109,8 +115,8 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
     with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
-        _add_deals(graph, counted, settings.ranges)
-        _add_legs(graph, legs, _sources(tables, counted["deal"].tolist()), settings.ranges)
+        _add_deals(graph, counted, settings.ranges, _sources(tables, counted["deal"].tolist()))
+        _add_legs(graph, legs, settings.ranges)
     return graph
 
 
@@ -151,7 +157,8 @@ def _picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges
     return np.where(~np.isnan(value), value, np.where(~np.isnan(low) & ~np.isnan(high), both, one))
 
 
-def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges) -> None:
+def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges,
+               sources: dict[str, list[dict[str, object]]]) -> None:
     value, low, high = (counted[c].to_numpy(dtype=float) for c in ("value_usd", "min_usd", "max_usd"))
     stated = ~np.isnan(value)
     amount, low_, high_ = (_none(x) for x in (
@@ -160,7 +167,7 @@ def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges) ->
     graph.graph["deals"].update(
         (deal, {"kind": kind, "title": title, "status": status, "date": day, "evidence": evidence, "amount_usd": a,
                 "amount_min_usd": lo, "amount_max_usd": hi, "is_range": r, "undisclosed": u, "native_amount": native,
-                "claim": claim})
+                "claim": claim, "sources": sources[deal]})
         for deal, kind, title, status, day, evidence, a, lo, hi, r, u, native, claim in zip(
             counted["deal"].tolist(), counted["kind"].tolist(), counted["title"].tolist(), counted["status"].tolist(),
             _dates(counted["date"]), counted["evidence"].tolist(), amount, low_, high_, is_range,
@@ -281,8 +288,7 @@ def _figures(figures: pd.DataFrame, legs: pd.DataFrame, payer: np.ndarray,
     return own, stake
 
 
-def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, sources: dict[str, list[dict[str, object]]],
-              ranges: Ranges) -> None:
+def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, ranges: Ranges) -> None:
     own = legs[["own_value", "own_min", "own_max"]].to_numpy(dtype=float)
     claimed = legs[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)
     has_own = ~np.isnan(own).all(axis=1)
@@ -302,7 +308,7 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, sources: dict[str, lis
          {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
           "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
           "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und,
-          "native_amount": native, "stake": stake_, "in_cycle": False, "sources": sources[deal]})
+          "native_amount": native, "stake": stake_, "in_cycle": False})
         for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, native,
         stake_ in zip(
             legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),

@@ -136,7 +136,8 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
             "evidence": claim["evidence"], "amount_usd": pick(value, low, high, settings.ranges),
             "amount_min_usd": low if value is None else value, "amount_max_usd": high if value is None else value,
             "is_range": value is None and (low is not None or high is not None), "undisclosed": claim["undisclosed"],
-            "native_amount": claim["native"], "claim": claim["iri"]}
+            "native_amount": claim["native"], "claim": claim["iri"],
+            "sources": [c["source"] for c in sorted(claims, key=lambda c: (c["date"], c["iri"]))]}
         parties = {}
         for part in props[d][A + "hasParticipation"]:
             parties[ns.local_id(one(part, A + "party"))] = (Role(ns.local_id(one(part, A + "role"))),
@@ -168,7 +169,6 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
                 stake = (figures.get(taker) or (None,) * 4)[3] if flow is Flow.EQUITY else None
                 legs.append((giver, taker, flow, figure, stake))
         has_money = any(leg[2] is Flow.MONEY for leg in legs)
-        sources = [c["source"] for c in sorted(claims, key=lambda c: (c["date"], c["iri"]))]
         for i, (giver, taker, flow, (value, low, high), stake) in enumerate(legs):
             graph.add_edge(
                 giver, taker, key=f"{deal}:{giver}:{taker}:{flow.value}", deal=deal, deal_iri=d, title=title,
@@ -178,7 +178,7 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
                 amount_min_usd=low if value is None else value, amount_max_usd=high if value is None else value,
                 approximate=claim["approximate"] or (value is None and (low is None) != (high is None)),
                 undisclosed=claim["undisclosed"] or all(x is None for x in (value, low, high)),
-                native_amount=claim["native"], stake=stake, in_cycle=False, sources=sources)
+                native_amount=claim["native"], stake=stake, in_cycle=False)
     return graph
 
 

@@ -201,11 +201,13 @@ def layout(
 # --- deals and sources ------------------------------------------------------------------------------------
 
 
-def sources_of(legs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """A deal's sources, de-duplicated across its legs, preferred first; URLs only if http(s)."""
+def sources_of(legs: Iterable[Mapping[str, Any]],
+               deal_sources: Iterable[Mapping[str, Any]] = ()) -> list[dict[str, Any]]:
+    """A deal's sources (the deal record's, then any its legs carry), de-duplicated, preferred first;
+    URLs only if http(s)."""
     seen: set[tuple[str, str, str]] = set()
     out: list[dict[str, Any]] = []
-    for leg in legs:
+    for leg in [{"sources": deal_sources}, *legs]:
         for src in leg.get("sources") or []:
             url = safe_url(src.get("url"))
             key = (url or text(src.get("seed_file")), text(src.get("title")), text(src.get("quote")))
@@ -237,19 +239,21 @@ def legs_by_deal(G: nx.MultiDiGraph) -> dict[Any, list[Leg]]:
 class DealTable:
     """The deals the page can show, added on first use so deals wholly inside collapsed groups stay out."""
 
-    def __init__(self, grouped: Mapping[Any, list[Leg]]) -> None:
+    def __init__(self, grouped: Mapping[Any, list[Leg]], deals: Mapping[Any, Mapping[str, Any]]) -> None:
         self._legs = grouped
+        self._deals = deals  # the projection's deal records (G.graph["deals"]), with their sources
         self._index: dict[Any, int] = {}
         self.records: list[dict[str, Any]] = []
 
     def index(self, deal_id: Any) -> int:
         if deal_id not in self._index:
             self._index[deal_id] = len(self.records)
-            self.records.append(self._record(deal_id, self._legs[deal_id]))
+            self.records.append(self._record(deal_id, self._legs[deal_id],
+                                             (self._deals.get(deal_id) or {}).get("sources") or ()))
         return self._index[deal_id]
 
     @staticmethod
-    def _record(deal_id: Any, legs: list[Leg]) -> dict[str, Any]:
+    def _record(deal_id: Any, legs: list[Leg], sources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         head = next((a for _u, _v, _k, a in legs if a.get("primary")), legs[0][3])
         return {
             "id": text(deal_id),
@@ -265,13 +269,14 @@ class DealTable:
                 {"from": u, "to": v, "flow": text(a.get("flow")), "amount": format_amount(a)}
                 for u, v, _k, a in legs
             ],
-            "sources": sources_of(a for _u, _v, _k, a in legs),
+            "sources": sources_of((a for _u, _v, _k, a in legs), sources),
         }
 
 
-def deal_table(grouped: Mapping[Any, list[Leg]], kept: set[str]) -> DealTable:
+def deal_table(grouped: Mapping[Any, list[Leg]], kept: set[str],
+               deals: Mapping[Any, Mapping[str, Any]]) -> DealTable:
     """Every deal touching a kept organisation, in input order; collapsed edges add those they cite."""
-    table = DealTable(grouped)
+    table = DealTable(grouped, deals)
     for deal_id, legs in grouped.items():
         if any(p in kept for u, v, _k, _a in legs for p in (u, v)):
             table.index(deal_id)
@@ -684,7 +689,7 @@ def build_view(
     def vis_node(node: str) -> str:
         return node if node in kept else ids[style.primary_type(G.nodes[node].get("types"))]
 
-    table = deal_table(legs_by_deal(G), kept)
+    table = deal_table(legs_by_deal(G), kept, G.graph.get("deals") or {})
     edge_records, leg_to_edge, dropped = build_edges(G, kept, vis_node, table)
     deals = table.records
     vis_ids = [n for n in G.nodes if n in kept] + list(ids.values())

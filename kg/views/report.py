@@ -346,8 +346,8 @@ def _headline(graph: KnowledgeGraph, legs: nx.MultiDiGraph, totals: dict[str, di
             row["usd"] += t["usd"]
     kinds = sorted(by_kind.values(), key=lambda r: (-r["usd"], r["kind"]))
     total = sum(r["usd"] for r in kinds)
-    sources = {(s.get("publisher"), s.get("title"), s.get("url")) for _u, _v, leg in legs.edges(data=True)
-               for s in leg.get("sources") or []}
+    sources = {(s.get("publisher"), s.get("title"), s.get("url")) for deal in legs.graph.get("deals", {}).values()
+               for s in deal.get("sources") or []}
     return {
         "counts": counts,
         "orgs_active": sum(1 for n in legs if legs.degree(n)),
@@ -576,7 +576,7 @@ def _deals(legs: nx.MultiDiGraph, totals: dict[str, dict[str, Any]], names: dict
     for deal, items in grouped.items():
         first = items[0][2]
         sources = []
-        for s in first.get("sources") or []:
+        for s in (legs.graph.get("deals", {}).get(deal) or {}).get("sources") or []:
             sources.append({"publisher": s.get("publisher"), "title": s.get("title"), "url": safe_url(s.get("url")),
                             "published": iso_date(s.get("published")), "quote": s.get("quote"),
                             "seed_file": s.get("seed_file"), "preferred": bool(s.get("preferred")),

@@ -240,7 +240,7 @@ def test_tables_are_cached_per_store_generation(graph: kg.KnowledgeGraph, monkey
     monkeypatch.setattr(projection_tables, "read", no_reading)
     cached = projection_tables.load(store)
     assert cached is not first
-    for name in ("orgs", "deals", "claims", "sources", "parties", "figures"):
+    for name in ("orgs", "deals", "claims", "sources", "parties", "figures", "size_figures"):
         assert getattr(cached, name).equals(getattr(first, name)), name
     settings = Settings.of("2025-06-01")
     assert _snapshot(deal_legs(store, settings)) == _snapshot(deal_legs(None, settings, tables=first))

@@ -15,6 +15,7 @@ analytics research notes (§7.4) for the circular-financing framings they follow
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -46,12 +47,16 @@ def flow_table(legs: nx.MultiDiGraph) -> FlowTable:
 def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """One edge per ordered pair carrying value: ``amount`` (sum of known USD), ``known`` (legs with
     a figure) and its ``legs`` (keys). A new graph for each call."""
-    pairs, keys = flow_table(legs)
     flows = nx.DiGraph(**legs.graph)
     flows.add_nodes_from(legs.nodes(data=True))
-    flows.add_edges_from((u, v, {"amount": x, "known": k, "legs": keys[i:j]}) for u, v, x, k, i, j in zip(
-        *(pairs[c].tolist() for c in ("giver", "taker", "amount", "known", "first", "last")), strict=True))
+    flows.add_edges_from(_edges(*flow_table(legs)))
     return flows
+
+
+def _edges(pairs: pd.DataFrame, keys: list[str]) -> Iterator[tuple[str, str, dict]]:
+    """(giver, taker, {amount, known, legs}) for each row of ``pairs``."""
+    return ((u, v, {"amount": x, "known": k, "legs": keys[i:j]}) for u, v, x, k, i, j in zip(
+        *(pairs[c].tolist() for c in ("giver", "taker", "amount", "known", "first", "last")), strict=True))
 
 
 def flow_amounts(legs: nx.MultiDiGraph) -> nx.DiGraph:
@@ -152,11 +157,8 @@ def _cycle_edges(table: FlowTable, cycles: list[list]) -> nx.DiGraph:
     wanted = {(u, v) for nodes in cycles for u, v in zip(nodes, [*nodes[1:], nodes[0]], strict=True)}
     pairs, keys = table
     row = {pair: i for i, pair in enumerate(zip(pairs["giver"].tolist(), pairs["taker"].tolist(), strict=True))}
-    at = np.array([row[pair] for pair in wanted], dtype=np.int64)
-    columns = (pairs[c].to_numpy()[at].tolist() for c in ("giver", "taker", "amount", "known", "first", "last"))
     edges = nx.DiGraph()
-    edges.add_edges_from((u, v, {"amount": x, "known": k, "legs": keys[i:j]})
-                         for u, v, x, k, i, j in zip(*columns, strict=True))
+    edges.add_edges_from(_edges(pairs.iloc[[row[pair] for pair in wanted]], keys))
     return edges
 
 

@@ -37,6 +37,14 @@ class DealKind(StrEnum):
     PARTNERSHIP = "partnership"
 
 
+# What a deal's money buys, as the metrics group deal kinds: goods and services (a provider's
+# revenue, a customer's commitment) or a stake (an investee's funding).
+COMMERCIAL_KINDS = frozenset(k.value for k in (DealKind.COMPUTE_COMMITMENT, DealKind.CHIP_SUPPLY,
+                                               DealKind.REVENUE_SHARE, DealKind.PARTNERSHIP))
+FUNDING_KINDS = frozenset(k.value for k in (DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND,
+                                            DealKind.JOINT_VENTURE, DealKind.ACQUISITION))
+
+
 class Role(StrEnum):
     INVESTOR = "investor"
     INVESTEE = "investee"

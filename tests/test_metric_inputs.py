@@ -13,10 +13,11 @@ from minidata import mini, write_dataset
 
 import kg
 from kg.metrics.circularity import flow_amounts, flow_table, value_flows
-from kg.metrics.exposure import COMMERCIAL, direct_exposures
+from kg.metrics.exposure import direct_exposures
 from kg.metrics.sizes import Size
-from kg.metrics.stress import INVESTMENT, liabilities
+from kg.metrics.stress import liabilities
 from kg.projection import LEG_COLUMNS, leg_table
+from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 
 def _obs(id_: str, metric: str, orgs: list[str], on: str, value: dict) -> dict:
@@ -128,7 +129,7 @@ def _reference_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> dict[
                 latest[pair] = max(latest.get(pair, (leg["date"], 0.0)), (leg["date"], leg["stake"]))
         elif amount is None or leg["flow"] != "money":
             continue
-        elif leg["kind"] in COMMERCIAL:
+        elif leg["kind"] in COMMERCIAL_KINDS:
             found[pair]["contracted_revenue"] += amount
             found[back]["supplier_dependence"] += amount
         elif leg["kind"] == "debt_financing":
@@ -144,11 +145,11 @@ def _reference_liabilities(legs: nx.MultiDiGraph) -> dict[tuple[str, str], float
     for giver, taker, leg in legs.edges(data=True):
         if leg["flow"] != "money" or not leg["amount_usd"]:
             continue
-        if leg["kind"] in COMMERCIAL:
+        if leg["kind"] in COMMERCIAL_KINDS:
             owed[(giver, taker)] += leg["amount_usd"]
         elif leg["kind"] == "debt_financing":
             owed[(taker, giver)] += leg["amount_usd"]
-        elif leg["kind"] in INVESTMENT and leg["status"] != "closed":
+        elif leg["kind"] in FUNDING_KINDS and leg["status"] != "closed":
             owed[(giver, taker)] += leg["amount_usd"]
     return dict(owed)
 

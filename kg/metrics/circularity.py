@@ -26,8 +26,9 @@ import pandas as pd
 from kg.analytics import money_cycles
 from kg.bulk import bulk
 from kg.projection import consolidate, derived, leg_table
+from kg.vocab import FUNDING_KINDS, DealKind
 
-INVESTMENT_KINDS = {"equity_investment", "funding_round", "warrant", "joint_venture", "acquisition"}
+INVESTMENT_KINDS = FUNDING_KINDS | {DealKind.WARRANT.value}  # what makes a leg the anchor of a cycle
 
 
 class FlowTable(NamedTuple):
@@ -44,6 +45,7 @@ def flow_table(legs: nx.MultiDiGraph) -> FlowTable:
     return derived(legs, "aikg_flow_table", _flow_table)
 
 
+@bulk
 def value_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     """One edge per ordered pair carrying value: ``amount`` (sum of known USD), ``known`` (legs with
     a figure) and its ``legs`` (keys). A new graph for each call."""

@@ -16,10 +16,9 @@ import pandas as pd
 
 from kg.analytics import concentration_label, hhi, top_k_shares
 from kg.projection import leg_table
+from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Kind = Literal["funders", "customers", "suppliers", "market"]
-FUNDING = {"equity_investment", "funding_round", "joint_venture", "acquisition"}
-COMMERCIAL = {"compute_commitment", "chip_supply", "revenue_share", "partnership"}
 
 
 @dataclass(frozen=True)
@@ -44,13 +43,14 @@ def _amounts(legs: nx.MultiDiGraph, subject: str | None, kind: Kind) -> tuple[di
     kinds = money["kind"].to_numpy(dtype=object)
     giver, taker = money["giver"].to_numpy(dtype=object), money["taker"].to_numpy(dtype=object)
     if kind in ("funders", "customers"):
-        counted = money[(taker == subject) & np.isin(kinds, list(FUNDING if kind == "funders" else COMMERCIAL))]
+        bought = FUNDING_KINDS if kind == "funders" else COMMERCIAL_KINDS
+        counted = money[(taker == subject) & np.isin(kinds, list(bought))]
         who = counted["giver"]
     elif kind == "suppliers":
-        counted = money[(giver == subject) & np.isin(kinds, list(COMMERCIAL))]
+        counted = money[(giver == subject) & np.isin(kinds, list(COMMERCIAL_KINDS))]
         who = counted["taker"]
     else:
-        counted = money[np.isin(kinds, list(COMMERCIAL))]
+        counted = money[np.isin(kinds, list(COMMERCIAL_KINDS))]
         who = counted["taker"]  # each provider's share of all purchase commitments
     # a leg without a figure is counted (its counterparty listed with 0) but cannot weigh
     sums = counted["amount_usd"].groupby(who.to_numpy(dtype=object), sort=False).sum()

@@ -23,10 +23,10 @@ from kg.analytics import debtrank, look_through
 from kg.bulk import bulk
 from kg.metrics.sizes import Size
 from kg.projection import leg_table
+from kg.vocab import COMMERCIAL_KINDS
 
 LOSS_CHANNELS = ("equity_at_risk", "contracted_revenue", "credit")
 CHANNELS = (*LOSS_CHANNELS, "supplier_dependence")
-COMMERCIAL = {"compute_commitment", "chip_supply", "revenue_share", "partnership"}
 
 
 def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
@@ -40,7 +40,7 @@ def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
     table = leg_table(legs)
     flow, kind = table["flow"].to_numpy(dtype=object), table["kind"].to_numpy(dtype=object)
     money = (flow == "money") & table["amount_usd"].notna().to_numpy()  # a money leg without a figure adds nothing
-    commercial = money & np.isin(kind, list(COMMERCIAL))
+    commercial = money & np.isin(kind, list(COMMERCIAL_KINDS))
     parts = [
         # the investee (giver) hands equity to the investor (taker): the taker holds a stake in the giver
         (table[(flow == "equity") & (kind != "warrant")], "taker", "giver", "invested"),

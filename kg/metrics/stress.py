@@ -34,11 +34,10 @@ from kg.bulk import bulk
 from kg.metrics.exposure import claims_graph, direct_exposures
 from kg.metrics.sizes import Size
 from kg.projection import leg_table
+from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Method = Literal["debtrank", "eisenberg-noe", "rogers-veraart"]
 METHODS = ("debtrank", "eisenberg-noe", "rogers-veraart")
-COMMERCIAL = {"compute_commitment", "chip_supply", "revenue_share", "partnership"}
-INVESTMENT = {"equity_investment", "funding_round", "joint_venture", "acquisition"}
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,8 @@ def _owed(table: pd.DataFrame) -> pd.DataFrame:
     money = (table["flow"].to_numpy(dtype=object) == "money") & ~np.isnan(amount) & (amount != 0)
     debt = money & (kind == "debt_financing")  # the borrower (taker) owes the lender
     # a purchase commitment, or a committed investment not yet paid in: the payer owes the payee
-    pays = money & (np.isin(kind, list(COMMERCIAL))
-                    | (np.isin(kind, list(INVESTMENT)) & (table["status"].to_numpy(dtype=object) != "closed")))
+    pays = money & (np.isin(kind, list(COMMERCIAL_KINDS))
+                    | (np.isin(kind, list(FUNDING_KINDS)) & (table["status"].to_numpy(dtype=object) != "closed")))
     giver, taker = table["giver"].to_numpy(dtype=object), table["taker"].to_numpy(dtype=object)
     rows = pd.DataFrame({"debtor": np.where(debt, taker, giver), "creditor": np.where(debt, giver, taker),
                          "liability": amount})[debt | pays]

@@ -3,7 +3,7 @@
 Output layout under ``--out``::
 
     graph/aikg.nt, graph/aikg.ttl, graph/aikg.jsonld   the data graph (ontology terms, no ontology)
-    graph/manifest.json                                 fingerprint of data/, counts, build time
+    graph/manifest.json                                 fingerprint of data/ and ontology, counts, time
     store/                                              Oxigraph store: data + ontology, for SPARQL
 
 Everything is written into a staging folder first and swapped in at the end, so an error or a
@@ -12,6 +12,7 @@ crash leaves the previous output as it was. Nothing is written when the data has
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -30,7 +31,7 @@ from kg.loader import data_files, fingerprint, open_checker
 from kg.models import FxRate
 from kg.paths import ONTOLOGY_DIR
 from kg.store import EmbeddedStore
-from kg.triples import GraphBuilder, TripleWriter
+from kg.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR = "graph", "store"
@@ -61,6 +62,18 @@ class BuildResult:
 
 def ontology_paths() -> list[Path]:
     return [ONTOLOGY_DIR / name for name in ONTOLOGY_FILES]
+
+
+def build_fingerprint(data: Path) -> str:
+    """What a build depends on: the data files, the ontology files and the triples' format.
+
+    An upgrade of aikg that writes other triples for the same data (``GRAPH_FORMAT``) or ships another
+    ontology therefore rebuilds the graph and the store instead of querying a stale one.
+    """
+    digest = hashlib.sha256(f"{fingerprint(data)} graph-format {GRAPH_FORMAT}".encode())
+    for path in ontology_paths():
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def build(data: Path, out: Path, *, progress: Progress | None = None,
@@ -99,7 +112,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
             say("writing JSON-LD")
             _serialise(nt, staging / DATA_JSONLD, ox.RdfFormat.JSON_LD)
         ids = checker.ids
-        result = BuildResult(out=out, fingerprint=fingerprint(checker.root), triples=writer.count,
+        result = BuildResult(out=out, fingerprint=build_fingerprint(checker.root), triples=writer.count,
                              organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
                              observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
                              seconds=0.0, store_rebuilt=False)
@@ -124,7 +137,7 @@ def is_current(data: Path, out: Path) -> bool:
     if not manifest.exists():
         return False
     built = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
-    return built == fingerprint(data) and EmbeddedStore.is_current(out / STORE_DIR, built)
+    return built == build_fingerprint(data) and EmbeddedStore.is_current(out / STORE_DIR, built)
 
 
 def _serialise(nt: Path, target: Path, fmt: ox.RdfFormat) -> None:

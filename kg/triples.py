@@ -9,13 +9,14 @@ serialising (see :mod:`kg.build`).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import TextIO
 
 from kg import namespaces as ns
+from kg.digest import claims_disagree, credited_usd, point_usd
 from kg.fieldmap import prop
 from kg.fx import FxTable
 from kg.loader import Dataset
@@ -35,6 +36,9 @@ from kg.models import (
 )
 from kg.vocab import DealKind, Role, default_flow
 
+# Bump when the build writes other triples for the same data (2: the digest values of kg.digest), so
+# that graphs and stores built by an older aikg are rebuilt (see kg.build.build_fingerprint).
+GRAPH_FORMAT = 2
 T = ns.term
 A = f"<{ns.RDF}type>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -255,6 +259,21 @@ class GraphBuilder:
                                  money=False)
         for a, shortcut, b in derived_edges(deal):
             w.link(ns.record("org", a), _p(shortcut), ns.record("org", b))
+        self._deal_digest(s, deal)
+
+    def _deal_digest(self, s: str, deal: Deal) -> None:
+        w, claim = self.out, deal.preferred_claim
+        w.add(s, _p("currentStatus"), _lit(claim.status.value))
+        w.add(s, _p("currentDate"), _date(claim.date))
+        if (usd := point_usd(claim.amount, self.fx, claim.date)) is not None:
+            w.add(s, _p("currentUSD"), _decimal(usd))
+        self._claims_digest(s, deal.claims)
+        for org, usd in credited_usd(deal, self.fx).items():
+            w.add(f"{s}/party/{org}", _p("creditedUSD"), _decimal(usd))
+
+    def _claims_digest(self, s: str, claims: Sequence[Claim]) -> None:
+        self.out.add(s, _p("claimCount"), _int(len(claims)))
+        self.out.add(s, _p("claimsDisagree"), _bool(claims_disagree(claims)))
 
     def _claim(self, about: str, i: int, claim: Claim, preferred: bool) -> str:
         w, c = self.out, f"{about}/claim/{i + 1}"
@@ -321,6 +340,7 @@ class GraphBuilder:
             w.link(c, prop(ObservationClaim, "basis"), ns.code(claim.basis))
             self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date,
                          money=claim.value.currency is not None or claim.value.unit is None)
+        self._claims_digest(s, obs.claims)
 
 
 def dataset_triples(dataset: Dataset) -> str:

@@ -14,9 +14,11 @@ from click.testing import CliRunner
 from minidata import mini, write_dataset
 
 import kg
-from kg.build import DATA_JSONLD, DATA_NT, DATA_TTL, GRAPH_DIR, MANIFEST, build, is_current
+from kg.build import DATA_JSONLD, DATA_NT, DATA_TTL, GRAPH_DIR, MANIFEST, build, is_current, ontology_paths
 from kg.cli import main
 from kg.problems import DataError
+
+ONTOLOGY_PATHS = ontology_paths()
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +86,19 @@ def test_store_is_rebuilt_only_when_data_changes(tmp_path: Path) -> None:
     (data / "entities" / "orgs.yaml").write_text((data / "entities" / "orgs.yaml").read_text() + "\n# edit\n")
     assert not is_current(data, tmp_path / "out")
     assert build(data, tmp_path / "out").store_rebuilt
+
+
+def test_a_new_graph_format_or_ontology_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an upgrade that writes other triples for the same data must not leave a stale store in place
+    data = write_dataset(tmp_path / "data")
+    build(data, tmp_path / "out")
+    monkeypatch.setattr("kg.build.GRAPH_FORMAT", 999)
+    assert not is_current(data, tmp_path / "out")
+    assert build(data, tmp_path / "out").store_rebuilt
+    ontology = tmp_path / "aikg.ttl"
+    ontology.write_text(ONTOLOGY_PATHS[0].read_text() + "\n# edited\n")
+    monkeypatch.setattr("kg.build.ontology_paths", lambda: [ontology, *ONTOLOGY_PATHS[1:]])
+    assert not is_current(data, tmp_path / "out")
 
 
 def test_error_leaves_previous_output_intact(tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ def test_each_field_property_is_declared_and_shaped(model: type, field: str) -> 
 
 
 def test_every_ontology_class_and_property_has_labels_and_a_definition() -> None:
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, ns_term("DerivedProperty"))
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, ns_term("DerivedProperty"),
+             ns_term("DigestProperty"))
     terms = {s for k in kinds for s in ONT.subjects(RDF.type, k) if str(s).startswith(ns.ONTOLOGY)}
     assert len(terms) > 60
     bad = [str(t) for t in terms if not ({"en", "de"} <= _labels(t) and (t, SKOS.definition, None) in ONT)]
@@ -82,3 +83,11 @@ def test_derived_properties_are_marked_and_have_rules() -> None:
     assert {"investsIn", "commitsSpendTo", "supplies", "lendsTo", "grantsWarrantTo", "acquired", "partnersWith"} \
         == names
     assert all((d, ns_term("derivationRule"), None) in ONT for d in derived)
+
+
+def test_digest_properties_have_rules_and_shapes() -> None:
+    digests = set(ONT.subjects(RDF.type, ns_term("DigestProperty")))
+    names = {str(d).removeprefix(ns.ONTOLOGY) for d in digests}
+    assert names == {"currentStatus", "currentDate", "currentUSD", "claimCount", "claimsDisagree", "creditedUSD"}
+    assert all((d, ns_term("derivationRule"), None) in ONT for d in digests)
+    assert {str(d) for d in digests} <= SHAPE_PATHS

@@ -103,6 +103,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
                     builder.fx = FxTable(rates)
                 for record in records:
                     builder.emit(record)
+            builder.finish()
             writer.flush()
         warnings = checker.finish()
         if "ttl" in formats:

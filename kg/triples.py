@@ -36,7 +36,8 @@ from kg.models import (
 )
 from kg.vocab import DealKind, Role, default_flow
 
-# Bump when the build writes other triples for the same data (2: the digest values of kg.digest), so
+# Bump when the build writes other triples for the same data (2: the digest values of kg.digest and the
+# amount ranks), so
 # that graphs and stores built by an older aikg are rebuilt (see kg.build.build_fingerprint).
 GRAPH_FORMAT = 2
 T = ns.term
@@ -139,6 +140,18 @@ class GraphBuilder:
     def __init__(self, out: TripleWriter, fx: FxTable | None = None):
         self.out = out
         self.fx = fx or FxTable([])
+        self._amounts: list[tuple[float, str, str]] = []  # (current USD, deal id, kind), ranked in finish()
+
+    def finish(self) -> None:
+        """Emit what depends on every deal: each deal's rank by current USD amount, overall and in its kind."""
+        self._amounts.sort(key=lambda row: (-row[0], row[1]))
+        in_kind: dict[str, int] = {}
+        for rank, (_, deal_id, kind) in enumerate(self._amounts, start=1):
+            in_kind[kind] = in_kind.get(kind, 0) + 1
+            s = ns.record("deal", deal_id)
+            self.out.add(s, _p("amountRank"), _int(rank))
+            self.out.add(s, _p("amountRankInKind"), _int(in_kind[kind]))
+        self._amounts.clear()
 
     def emit(self, record: Record) -> None:
         if isinstance(record, Deal):
@@ -267,6 +280,7 @@ class GraphBuilder:
         w.add(s, _p("currentDate"), _date(claim.date))
         if (usd := point_usd(claim.amount, self.fx, claim.date)) is not None:
             w.add(s, _p("currentUSD"), _decimal(usd))
+            self._amounts.append((usd, deal.id, deal.kind.value))
         self._claims_digest(s, deal.claims)
         for org, usd in credited_usd(deal, self.fx).items():
             w.add(f"{s}/party/{org}", _p("creditedUSD"), _decimal(usd))
@@ -352,5 +366,6 @@ def dataset_triples(dataset: Dataset) -> str:
                     dataset.deals.values(), dataset.observations.values()):
         for record in records:
             builder.emit(record)
+    builder.finish()
     writer.flush()
     return text.getvalue()

@@ -67,6 +67,17 @@ SELECT ?node ?what WHERE {
     FILTER (BOUND(?credited) != BOUND(?expected)
             || ABS(COALESCE(?credited, 0) - COALESCE(?expected, 0)) > 1e-6 * ABS(COALESCE(?expected, 0)))
     BIND("credited" AS ?what)
+  } UNION {
+    ?node aikg:currentUSD ?usd ; aikg:recordId ?id ; aikg:dealKind ?kind ;
+          aikg:amountRank ?rank ; aikg:amountRankInKind ?kind_rank .
+    { SELECT ?node (COUNT(?before) AS ?ahead) (SUM(IF(?same_kind, 1, 0)) AS ?ahead_in_kind) WHERE {
+        ?node aikg:currentUSD ?u ; aikg:recordId ?i ; aikg:dealKind ?k .
+        OPTIONAL { ?before aikg:currentUSD ?bu ; aikg:recordId ?bi ; aikg:dealKind ?bk .
+                   FILTER (?bu > ?u || (?bu = ?u && STR(?bi) < STR(?i))) }
+        BIND(BOUND(?before) && ?bk = ?k AS ?same_kind)
+      } GROUP BY ?node }
+    FILTER (?rank != ?ahead + 1 || ?kind_rank != ?ahead_in_kind + 1)
+    BIND("rank" AS ?what)
   }
 }
 """
@@ -120,6 +131,10 @@ def test_digest_triples_on_the_small_data_set(tmp_path) -> None:
     assert {("currentStatus", "closed"), ("currentDate", "2025-04-01"), ("currentUSD", "15000000000"),
             ("claimCount", "2"), ("claimsDisagree", "true")} <= rows
     assert _count(store, f'<{deal}/party/beta-cloud> aikg:creditedUSD 15000000000.0') == 1
+    compute = ns.record("deal", "alpha-beta-compute")
+    assert _count(store, f"<{deal}> aikg:amountRank 1 ; aikg:amountRankInKind 1") == 1  # $15B
+    assert _count(store, f"<{compute}> aikg:amountRank 2 ; aikg:amountRankInKind 1") == 1  # $8B, the only commitment
+    assert _count(store, "?d aikg:amountRank ?r") == 2  # the undisclosed chip deal has no rank
     assert _count(store, f'<{obs}> aikg:claimCount 1 ; aikg:claimsDisagree false') == 1
     assert _count(store, f'<{ns.record("deal", "gamma-alpha-chips")}> aikg:currentUSD ?usd') == 0  # undisclosed
     assert list(store.query(MISMATCHES)) == []
@@ -130,6 +145,7 @@ def test_digests_agree_with_the_claims_on_the_bundled_data() -> None:
     assert _count(store, "?d aikg:currentStatus ?s") > 100
     assert _count(store, "?p aikg:creditedUSD ?usd") > 10
     assert _count(store, "?f aikg:claimsDisagree true") > 5
+    assert _count(store, "?d aikg:amountRank ?r") == _count(store, "?d aikg:currentUSD ?u") > 50
     mismatches = [(row["node"].value, row["what"].value) for row in store.query(MISMATCHES)]
     assert mismatches == []
 

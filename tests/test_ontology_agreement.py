@@ -88,6 +88,7 @@ def test_derived_properties_are_marked_and_have_rules() -> None:
 def test_digest_properties_have_rules_and_shapes() -> None:
     digests = set(ONT.subjects(RDF.type, ns_term("DigestProperty")))
     names = {str(d).removeprefix(ns.ONTOLOGY) for d in digests}
-    assert names == {"currentStatus", "currentDate", "currentUSD", "claimCount", "claimsDisagree", "creditedUSD"}
+    assert names == {"currentStatus", "currentDate", "currentUSD", "amountRank", "amountRankInKind", "claimCount",
+                     "claimsDisagree", "creditedUSD"}
     assert all((d, ns_term("derivationRule"), None) in ONT for d in digests)
     assert {str(d) for d in digests} <= SHAPE_PATHS

@@ -6,8 +6,11 @@ Each ``queries/NAME.rq`` opens with a comment header::
     # description: Every investor in ORG with amounts, dates and status.
     # param: org: str = openai -- the investee's id
 
-A parameter ``org`` is the SPARQL variable ``?org``; its value is bound by the store (Oxigraph
-substitutions, or a VALUES clause for remote stores), never pasted into the query text.
+A parameter ``org`` is the SPARQL variable ``?org``; its value is bound by the store as a VALUES
+block of escaped terms (see :mod:`kg.store`), never pasted into the query text as text. A type
+ending in ``*`` (``# param: org: str* = openai``) also takes the value ``*``, which leaves the
+variable unbound: the query then matches every value, and the planner still starts from the
+organisation when one is named (a ``FILTER (?org = "*" || ...)`` keeps it from doing so).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import pandas as pd
 
 from kg.paths import QUERY_DIR
 
-_PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
+_PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)(\*?)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
+WILDCARD = "*"
 _TYPES = {"str": str, "int": int, "float": float, "date": dt.date, "bool": bool}
 
 
@@ -36,6 +40,7 @@ class Param:
     type: str
     default: object
     description: str
+    wildcard: bool = False  # the value "*" leaves the variable unbound (matches every value)
 
     def convert(self, value: object) -> object:
         """``value`` as this parameter's type; text from the command line is parsed."""
@@ -78,7 +83,7 @@ class NamedQuery:
         bound = {}
         for p in self.params:
             value = values.get(p.name, p.default)
-            if value is not None:
+            if value is not None and not (p.wildcard and value == WILDCARD):
                 bound[p.name] = p.convert(value)
         return bound
 
@@ -91,11 +96,13 @@ def parse_query_file(path: Path) -> NamedQuery:
         if not line.startswith("#"):
             break
         if m := _PARAM.match(line):
-            name, typ, default, desc = m.groups()
+            name, typ, star, default, desc = m.groups()
             if typ not in _TYPES:
                 raise QueryError(f"{path.name}: parameter '{name}' has unknown type '{typ}'")
-            p = Param(name, typ, None, desc or "")
-            params.append(Param(name, typ, p.convert(default) if default is not None else None, desc or ""))
+            p = Param(name, typ, None, desc or "", wildcard=bool(star))
+            if default is not None and not (p.wildcard and default == WILDCARD):
+                default = p.convert(default)
+            params.append(Param(name, typ, default, desc or "", wildcard=p.wildcard))
         elif m := re.match(r"^#\s*(title|description|tags):\s*(.*)$", line):
             key = m.group(1)
             meta[key] = (meta.get(key, "") + " " + m.group(2)).strip()

@@ -68,6 +68,15 @@ def test_wrong_parameter_name_or_type_is_a_clear_error(graph: kg.KnowledgeGraph)
         graph.query("no_such_query")
 
 
+def test_a_wildcard_parameter_is_left_unbound_where_declared(tmp_path) -> None:
+    (tmp_path / "q.rq").write_text("# title: T\n# param: org: str* = alpha -- an id or *\n"
+                                   "# param: kind: str = x -- no wildcard\nSELECT ?org ?kind WHERE {}\n")
+    named = queries.parse_query_file(tmp_path / "q.rq")
+    assert named.bind({"org": "*", "kind": "*"}) == {"kind": "*"}  # "*" is a plain value where not declared
+    assert named.bind({}) == {"org": "alpha", "kind": "x"}
+    assert [p.wildcard for p in named.params] == [True, False]
+
+
 def test_a_hostile_parameter_is_a_value_not_query_text(graph: kg.KnowledgeGraph) -> None:
     hostile = 'alpha-lab" } UNION { ?x ?y ?z } #'
     assert graph.query("investors_in", org=hostile).empty

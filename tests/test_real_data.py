@@ -81,3 +81,13 @@ def test_cli_view_writes_the_explorer(graph: kg.KnowledgeGraph, tmp_path: Path) 
     bad = CliRunner().invoke(main, ["view", "--data", str(graph.data), "--out", str(graph.out), "--kinds", "gifts",
                                     "-o", str(target)])
     assert bad.exit_code == 2 and "gifts" in bad.output
+
+
+def test_funding_rounds_carry_the_valuation_around_the_round(graph: kg.KnowledgeGraph) -> None:
+    rounds = graph.query("funding_rounds", org="anthropic").set_index("deal_id")
+    # post-money valuations reported with Anthropic's Series E, F, G and H
+    assert rounds.valuation_usd.to_dict() == {"anthropic-series-e-2025": 61.5e9, "anthropic-series-f-2025": 183e9,
+                                              "anthropic-series-g-2026": 380e9, "anthropic-series-h-2026": 965e9}
+    every = graph.query("funding_rounds", org="*")
+    assert {"anthropic", "openai"} <= set(every.org) and every.org.equals(every.investee_id)
+    assert every[every.org == "anthropic"].deal_id.tolist() == rounds.index.tolist()

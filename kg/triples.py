@@ -354,6 +354,7 @@ class GraphBuilder:
             w.link(c, prop(ObservationClaim, "basis"), ns.code(claim.basis))
             self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date,
                          money=claim.value.currency is not None or claim.value.unit is None)
+        w.add(s, _p("currentDate"), _date(preferred.date))
         self._claims_digest(s, obs.claims)
 
 

@@ -40,7 +40,8 @@ SELECT ?node ?what WHERE {
         BIND(CONCAT(COALESCE(STR(?xv), "-"), "|", COALESCE(STR(?xl), "-"), "|", COALESCE(STR(?xh), "-"), "|",
                     COALESCE(?xs, "-")) AS ?signature)
       } GROUP BY ?node }
-    FILTER (?n != ?claims || ?disagree != (?versions > 1))
+    ?node aikg:currentDate ?date . ?c aikg:claimDate ?claim_date .
+    FILTER (?n != ?claims || ?disagree != (?versions > 1) || ?date != ?claim_date)
     BIND("counts" AS ?what)
   } UNION {
     ?node aikg:preferredClaim ?c ; aikg:currentStatus ?status ; aikg:currentDate ?date .
@@ -135,7 +136,7 @@ def test_digest_triples_on_the_small_data_set(tmp_path) -> None:
     assert _count(store, f"<{deal}> aikg:amountRank 1 ; aikg:amountRankInKind 1") == 1  # $15B
     assert _count(store, f"<{compute}> aikg:amountRank 2 ; aikg:amountRankInKind 1") == 1  # $8B, the only commitment
     assert _count(store, "?d aikg:amountRank ?r") == 2  # the undisclosed chip deal has no rank
-    assert _count(store, f'<{obs}> aikg:claimCount 1 ; aikg:claimsDisagree false') == 1
+    assert _count(store, f'<{obs}> aikg:claimCount 1 ; aikg:claimsDisagree false ; aikg:currentDate ?d') == 1
     assert _count(store, f'<{ns.record("deal", "gamma-alpha-chips")}> aikg:currentUSD ?usd') == 0  # undisclosed
     assert list(store.query(MISMATCHES)) == []
 

@@ -15,6 +15,7 @@ organisation when one is named (a ``FILTER (?org = "*" || ...)`` keeps it from d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ def parse_query_file(path: Path) -> NamedQuery:
             p = Param(name, typ, None, desc or "", wildcard=bool(star))
             if default is not None and not (p.wildcard and default == WILDCARD):
                 default = p.convert(default)
-            params.append(Param(name, typ, default, desc or "", wildcard=p.wildcard))
+            params.append(dataclasses.replace(p, default=default))
         elif m := re.match(r"^#\s*(title|description|tags):\s*(.*)$", line):
             key = m.group(1)
             meta[key] = (meta.get(key, "") + " " + m.group(2)).strip()

@@ -37,8 +37,7 @@ from kg.models import (
 from kg.vocab import DealKind, Role, default_flow
 
 # Bump when the build writes other triples for the same data (2: the digest values of kg.digest and the
-# amount ranks), so
-# that graphs and stores built by an older aikg are rebuilt (see kg.build.build_fingerprint).
+# amount ranks), so that graphs and stores built by an older aikg are rebuilt (kg.build.build_fingerprint).
 GRAPH_FORMAT = 2
 T = ns.term
 A = f"<{ns.RDF}type>"

@@ -201,8 +201,9 @@ def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[st
           endpoint: str | None) -> None:
     """Run the named query NAME from queries/ (or --list them)."""
     if list_ or name is None:
-        rows = [(q.name, q.title, ", ".join(f"{p.name}={p.default}" for p in q.params))
-                for q in queries.library().values()]
+        shown = [(q, ", ".join(f"{p.name}={p.default}" + (" (or *)" if p.wildcard else "") for p in q.params))
+                 for q in queries.library().values()]
+        rows = [(q.name, q.title, parameters) for q, parameters in shown]
         emit(pd.DataFrame(rows, columns=["name", "title", "parameters"]), fmt)
         return
     values = {}

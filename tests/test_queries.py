@@ -95,6 +95,7 @@ def test_cli_query_formats(graph: kg.KnowledgeGraph) -> None:
     assert bad.exit_code == 2 and "has no parameter orgg" in bad.output
     listed = runner.invoke(main, ["query", "--list", "--format", "csv"]).output
     assert "investors_in,Who invested in an organisation,org=openai" in listed
+    assert "funding_rounds,Funding rounds and valuations over time,org=openai (or *)" in listed
 
 
 def test_cli_sparql_text_and_file(graph: kg.KnowledgeGraph, tmp_path) -> None:

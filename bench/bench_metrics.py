@@ -20,10 +20,10 @@ import networkx as nx
 from synthetic import DEFAULT_WORK, synthetic
 
 import kg
-from kg import projection_tables
 from kg.analytics import contagion, cycles, pagerank
 from kg.metrics.circularity import value_flows
 from kg.metrics.exposure import claims_graph, direct_exposures
+from kg.projection import tables as projection_tables
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:

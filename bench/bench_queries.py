@@ -21,9 +21,9 @@ from pathlib import Path
 from synthetic import DEFAULT_WORK, synthetic
 
 import kg
-from kg import queries
 from kg.build import DATA_NT, GRAPH_DIR
-from kg.store import bind_with_values
+from kg.store import queries
+from kg.store.base import bind_with_values
 
 # Parameters that name records of the synthetic data set (org-000003 has deals of several kinds).
 SYNTH_PARAMS = {"org": "org-000003", "a": "org-000003", "b": "org-000001", "fact": "deal-0000001"}

@@ -25,13 +25,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg import namespaces as ns
-from kg.fx import FxTable
-from kg.loader import data_files, fingerprint, open_checker
-from kg.models import FxRate
 from kg.paths import ONTOLOGY_DIR
+from kg.rdf import namespaces as ns
+from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
+from kg.records.fx import FxTable
+from kg.records.loader import data_files, fingerprint, open_checker
+from kg.records.models import FxRate
 from kg.store import EmbeddedStore
-from kg.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR = "graph", "store"
@@ -81,7 +81,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
     """Build the graph from ``data`` into ``out``; see the module docstring for the layout.
 
     The data files are read, checked and turned into triples one file at a time, so memory stays
-    bounded by the largest file. Raises :class:`kg.problems.DataError` with every error of the run;
+    bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the run;
     nothing is then written to ``out``.
     """
     say = progress or (lambda _msg: None)

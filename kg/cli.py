@@ -17,13 +17,13 @@ from rich.table import Table
 
 import kg
 from kg import build as build_stage
-from kg import queries
 from kg.metrics.export import write_metrics
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
-from kg.problems import DataError
+from kg.records.problems import DataError
+from kg.records.vocab import Status
+from kg.store import queries
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
-from kg.vocab import Status
 
 # Piped output is not cut to 80 columns.
 out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
@@ -56,7 +56,7 @@ def data_options(func: Callable) -> Callable:
 
 
 def settings_options(func: Callable) -> Callable:
-    """--as-of, --status and --ranges: what the projection counts (see kg.projection.Settings)."""
+    """--as-of, --status and --ranges: what the projection counts (see kg.projection.legs.Settings)."""
 
     @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Count deals as they stood on DATE.")
     @click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),

@@ -16,17 +16,17 @@ import networkx as nx
 import pandas as pd
 
 from kg import build as build_stage
-from kg import projection_tables, queries
-from kg import stats as stats_stage
 from kg import validate as validate_stage
 from kg.metrics import centrality as centrality_stage
 from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
-from kg.projection import Ranges, Settings, consolidate, deal_legs, money_flows
-from kg.store import EmbeddedStore, RemoteStore, Store
-from kg.vocab import Status
+from kg.projection import tables as projection_tables
+from kg.projection.legs import Ranges, Settings, consolidate, deal_legs, money_flows
+from kg.records.vocab import Status
+from kg.store import EmbeddedStore, RemoteStore, Store, queries
+from kg.store import stats as stats_stage
 
 
 @dataclass
@@ -81,7 +81,7 @@ class KnowledgeGraph:
     # -- projection ------------------------------------------------------------------------
     def legs(self, as_of: dt.date | str | None = None, statuses: Iterable[str] | None = None,
              ranges: Ranges = "midpoint", group_subsidiaries: bool = False) -> nx.MultiDiGraph:
-        """The deal legs that count under these settings (see :mod:`kg.projection`); cached."""
+        """The deal legs that count under these settings (see :mod:`kg.projection.legs`); cached."""
         settings = Settings.of(as_of, statuses, ranges)
         tables = self._projection_tables()  # first: a new store generation drops the cached legs
         key = (settings, group_subsidiaries)
@@ -96,7 +96,7 @@ class KnowledgeGraph:
 
     def _projection_tables(self) -> projection_tables.Tables:
         """What the projection reads from the store, for any settings: kept in memory, and on disk per
-        store generation (see :mod:`kg.projection_tables`); a new generation drops the cached legs."""
+        store generation (see :mod:`kg.projection.tables`); a new generation drops the cached legs."""
         generation = projection_tables.generation(self.store)
         if self._tables is None or self._tables[0] != generation:
             if self._tables is not None:
@@ -114,7 +114,7 @@ class KnowledgeGraph:
         return group
 
     def flows(self, **settings: Any) -> nx.DiGraph:
-        """Money flows aggregated per ordered pair (see :func:`kg.projection.money_flows`)."""
+        """Money flows aggregated per ordered pair (see :func:`kg.projection.legs.money_flows`)."""
         return money_flows(self.legs(**settings))
 
     def sizes(self, as_of: dt.date | str | None = None) -> dict[str, sizes.Size]:

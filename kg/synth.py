@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
-from kg.vocab import Basis, DealKind, Evidence, Metric, OrgType, Status
+from kg.records.vocab import Basis, DealKind, Evidence, Metric, OrgType, Status
 
 DEALS_PER_ORG = 5
 CHUNK = 50_000  # records per deals file

@@ -1,4 +1,4 @@
-"""``aikg validate``: the model checks of :mod:`kg.loader`, then SHACL on the built triples (pyshacl)."""
+"""``aikg validate``: the model checks of :mod:`kg.records.loader`, then SHACL on the built triples (pyshacl)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pyshacl
 import rdflib
 from rdflib.namespace import SH
 
-from kg import namespaces as ns
-from kg.loader import Dataset, load_dataset
 from kg.paths import ONTOLOGY_DIR
-from kg.problems import Problem
-from kg.triples import dataset_triples
+from kg.rdf import namespaces as ns
+from kg.rdf.triples import dataset_triples
+from kg.records.loader import Dataset, load_dataset
+from kg.records.problems import Problem
 
 SHAPES = ONTOLOGY_DIR / "shapes.ttl"
 
@@ -50,7 +50,7 @@ def shacl_graph(dataset: Dataset) -> rdflib.Graph:
 
 
 def validate(data: Path) -> ValidationReport:
-    """Model checks (raise :class:`kg.problems.DataError`) then SHACL; returns warnings and violations."""
+    """Model checks (raise :class:`kg.records.problems.DataError`) then SHACL; returns warnings and violations."""
     ds = load_dataset(data)
     graph = shacl_graph(ds)
     ontology = rdflib.Graph()

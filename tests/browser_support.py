@@ -1,4 +1,4 @@
-"""Graphs in the projection's shape (``kg.projection``) for the explorer tests, and Chromium helpers."""
+"""Graphs in the projection's shape (``kg.projection.legs``) for the explorer tests, and Chromium helpers."""
 
 from __future__ import annotations
 

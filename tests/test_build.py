@@ -16,7 +16,7 @@ from minidata import mini, write_dataset
 import kg
 from kg.build import DATA_JSONLD, DATA_NT, DATA_TTL, GRAPH_DIR, MANIFEST, build, is_current, ontology_paths
 from kg.cli import main
-from kg.problems import DataError
+from kg.records.problems import DataError
 
 ONTOLOGY_PATHS = ontology_paths()
 
@@ -145,8 +145,8 @@ def test_shacl_catches_what_bypasses_the_models(tmp_path: Path) -> None:
     import pyshacl
     import rdflib
 
-    from kg.loader import load_dataset
     from kg.paths import ONTOLOGY_DIR
+    from kg.records.loader import load_dataset
     from kg.validate import shacl_graph, validate  # noqa: F401  (shape check on a hand-broken graph)
 
     graph = shacl_graph(load_dataset(write_dataset(tmp_path / "data")))
@@ -164,7 +164,7 @@ def test_synth_output_is_valid_and_reproducible(tmp_path: Path) -> None:
         assert result.exit_code == 0
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.yaml"))
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
-    ds = kg.loader.load_dataset(tmp_path / "a")
+    ds = kg.records.loader.load_dataset(tmp_path / "a")
     assert len(ds.organisations) == 40 and len(ds.deals) == 200
     kinds = {d.kind for d in ds.deals.values()}
     assert len(kinds) >= 8

@@ -9,15 +9,15 @@ import pyshacl
 import rdflib
 from minidata import MINI, mini, write_dataset
 
-from kg import namespaces as ns
-from kg.digest import claims_disagree, credited_usd, point_usd
-from kg.fx import FxTable
-from kg.loader import load_dataset
-from kg.models import Amount, Deal, FxRate
 from kg.paths import DEFAULT_DATA, ONTOLOGY_DIR
-from kg.triples import dataset_triples
+from kg.rdf import namespaces as ns
+from kg.rdf.digest import claims_disagree, credited_usd, point_usd
+from kg.rdf.triples import dataset_triples
+from kg.records.fx import FxTable
+from kg.records.loader import load_dataset
+from kg.records.models import Amount, Deal, FxRate
+from kg.records.vocab import Status
 from kg.validate import SHAPES, shacl_graph
-from kg.vocab import Status
 
 FX = FxTable([FxRate(currency="EUR", date=date(2025, 1, 2), usd_per_unit=1.25, source="fx", quote="q")])
 ON = date(2025, 6, 1)

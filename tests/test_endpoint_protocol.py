@@ -269,8 +269,7 @@ def test_named_queries_agree_embedded_and_over_http(tmp_path) -> None:
     """aikg's own query library, on the real data with default parameters: the embedded store and
     RemoteStore through ``aikg serve`` return the same rows."""
     import kg
-    from kg import queries
-
+    from kg.store import queries
     graph = kg.load(out=tmp_path / "out")
     library = queries.library()
     assert library

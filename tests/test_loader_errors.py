@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from minidata import mini, write_dataset
 
-from kg.loader import load_dataset
-from kg.problems import DataError, Severity
+from kg.records.loader import load_dataset
+from kg.records.problems import DataError, Severity
 
 
 def problems_for(tmp_path: Path, data: dict) -> list:

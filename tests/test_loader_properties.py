@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from minidata import mini, write_dataset
 
-from kg.loader import load_dataset
-from kg.models import Deal
-from kg.problems import DataError
-from kg.vocab import DealKind, Evidence, Role, Status
+from kg.records.loader import load_dataset
+from kg.records.models import Deal
+from kg.records.problems import DataError
+from kg.records.vocab import DealKind, Evidence, Role, Status
 
 ORGS = ["alpha-lab", "beta-cloud", "beta-cloud-services", "gamma-chips"]
 SOURCES = ["wire-1", "wire-2"]

@@ -16,8 +16,8 @@ from kg.metrics.circularity import flow_amounts, flow_table, value_flows
 from kg.metrics.exposure import direct_exposures
 from kg.metrics.sizes import Size
 from kg.metrics.stress import liabilities
-from kg.projection import LEG_COLUMNS, leg_table
-from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
+from kg.projection.legs import LEG_COLUMNS, leg_table
+from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 
 def _obs(id_: str, metric: str, orgs: list[str], on: str, value: dict) -> dict:

@@ -6,11 +6,11 @@ import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
-from kg import namespaces as ns
-from kg.fieldmap import FIELD_PROPERTIES
-from kg.models import RECORD_FOLDERS, Amount, DealClaim, ObservationClaim, ParticipationFigure, Party
 from kg.paths import ONTOLOGY_DIR
-from kg.vocab import DealKind, OrgType
+from kg.rdf import namespaces as ns
+from kg.rdf.fieldmap import FIELD_PROPERTIES
+from kg.records.models import RECORD_FOLDERS, Amount, DealClaim, ObservationClaim, ParticipationFigure, Party
+from kg.records.vocab import DealKind, OrgType
 
 ONT = rdflib.Graph()
 for _name in ("aikg.ttl", "codes.ttl", "align.ttl"):

@@ -9,7 +9,7 @@ import pytest
 from minidata import mini, write_dataset
 
 import kg
-from kg.projection import Settings, deal_legs, money_flows, pick
+from kg.projection.legs import Settings, deal_legs, money_flows, pick
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The projection's tables and their cache: the vectorised projection equals a straightforward one.
 
 The reference reads every triple of the store into Python dicts and follows each deal claim by
-claim and party by party, as the projection is specified in :mod:`kg.projection`.
+claim and party by party, as the projection is specified in :mod:`kg.projection.legs`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pytest
 from minidata import mini, write_dataset
 
 import kg
-from kg import namespaces as ns
-from kg import projection_tables
-from kg.projection import CATEGORY, COUNTER, Settings, deal_legs, pick
+from kg.projection import tables as projection_tables
+from kg.projection.legs import CATEGORY, COUNTER, Settings, deal_legs, pick
+from kg.rdf import namespaces as ns
+from kg.records.vocab import DealKind, Flow, Role, Status
 from kg.store import EmbeddedStore, RemoteStore
-from kg.vocab import DealKind, Flow, Role, Status
 
 A, RDF_TYPE, RDFS_LABEL = ns.ONTOLOGY, ns.RDF + "type", ns.RDFS + "label"
 

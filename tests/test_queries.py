@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from minidata import write_dataset
 
 import kg
-from kg import queries
 from kg.cli import main
+from kg.store import queries
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg import queries
 from kg.paths import DEFAULT_DATA
+from kg.store import queries
 
 REFERENCES = Path(__file__).parent / "query_references"
 PARAMS: dict[str, list[dict[str, object]]] = {

@@ -17,8 +17,8 @@ from minidata import write_dataset
 from w3c.servers import free_port, oxigraph_server, wait_for_port
 
 import kg
-from kg import queries
 from kg.cli import main
+from kg.store import queries
 
 SYNTH_PARAMS = {"org": "alpha-lab", "a": "beta-cloud", "b": "alpha-lab", "fact": "beta-alpha-equity"}
 

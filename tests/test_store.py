@@ -1,4 +1,4 @@
-"""kg.store: building the embedded store, typed results, safe parameter binding, and the same
+"""kg.store.base: building the embedded store, typed results, safe parameter binding, and the same
 answers from the embedded store and from a real Oxigraph server over the SPARQL protocol."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from rdflib.plugins.sparql.algebra import translateQuery, traverse
 from rdflib.plugins.sparql.parser import parseQuery
 from w3c.servers import oxigraph_server
 
-from kg.store import EmbeddedStore, QueryResult, RemoteStore, StoreError, bind_with_values, sparql_term
+from kg.store import EmbeddedStore, QueryResult, RemoteStore, StoreError
+from kg.store.base import bind_with_values, sparql_term
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

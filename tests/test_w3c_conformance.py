@@ -32,8 +32,8 @@ from w3c.compare import csv_equal, graph_of, graphs_equal, is_ordered, read_expe
 from w3c.manifest import BASE, SUITE, QueryTest, all_query_tests, path_of
 from w3c.servers import endpoint, http
 
-from kg.endpoint.lexer import tokenize
 from kg.store import EmbeddedStore, QueryResult, RemoteStore, StoreError
+from kg.store.lexer import tokenize
 
 EMPTY_GRAPH = "urn:aikg:w3c:empty"
 

@@ -1,4 +1,4 @@
-"""Network-risk algorithms for the investment graph, as plain functions on networkx graphs.
+"""General network-risk algorithms, as plain functions on networkx graphs (no aikg data model).
 
 Each function takes a graph (and plain mappings) and returns plain data or a small frozen dataclass.
 The edge conventions are stated in each module; see also ``../shared/research/analytics.md``.

@@ -1,4 +1,4 @@
-"""``python -m kg.endpoint STORE [--port N]``: serve a store built by :class:`kg.store.EmbeddedStore`."""
+"""``python -m kg.endpoint STORE [--port N]``: serve a store built by :class:`kg.store.embedded.EmbeddedStore`."""
 
 from __future__ import annotations
 

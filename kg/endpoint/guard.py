@@ -20,7 +20,7 @@ and still call ``SERVICE`` in Oxigraph. Two such differences were found and are 
   We turn CR LF and CR into LF.
 
 As a second opinion, a tokenizer that follows the SPARQL terminal rules
-(:mod:`kg.endpoint.lexer`) must also see no ``SERVICE`` keyword and the same query form. Worker
+(:mod:`kg.store.lexer`) must also see no ``SERVICE`` keyword and the same query form. Worker
 processes additionally run without network access (:mod:`kg.endpoint.sandbox`), so a parser
 difference not known today still cannot reach the network.
 """
@@ -32,7 +32,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from kg.endpoint.lexer import UPDATE_KEYWORDS, LexError, query_form, tokenize
+from kg.store.lexer import UPDATE_KEYWORDS, LexError, query_form, tokenize
 
 __all__ = ["QueryInfo", "Refusal", "check_dataset", "inspect_query", "normalize"]
 

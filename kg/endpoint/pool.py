@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import kg
 from kg.endpoint.worker import Job, Reply
+from kg.paths import REPO
 
 __all__ = ["PoolBusy", "QueryTimeout", "WorkerFailed", "WorkerPool"]
 
@@ -58,7 +58,7 @@ class _Worker:
 def _child_env() -> dict[str, str]:
     """The environment for workers: ours, with the directory holding ``kg`` on the path."""
     env = dict(os.environ)
-    root = str(Path(next(iter(kg.__path__))).resolve().parent)
+    root = str(REPO)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     # glibc reserves 64 MB of address space per malloc arena, and makes more arenas when threads
     # (RocksDB's) contend: under load the worker's size would jump past its address-space cap

@@ -419,7 +419,7 @@ def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **o
     ``serve_forever()`` to serve (e.g. in a thread) and ``close()`` to stop.
 
     ``options`` are :class:`EndpointConfig` fields. ``store_path`` is a store made by
-    :meth:`kg.store.EmbeddedStore.build` (or any Oxigraph directory nobody writes to)."""
+    :meth:`kg.store.embedded.EmbeddedStore.build` (or any Oxigraph directory nobody writes to)."""
     config = EndpointConfig(store_path=Path(store_path), **options)
     if not os.path.exists(config.store_path):
         raise FileNotFoundError(f"no store at {config.store_path}")

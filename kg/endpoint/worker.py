@@ -7,7 +7,7 @@ serializes results itself: pyoxigraph result iterators must be consumed on the t
 them.
 
 The worker runs without network access (:func:`kg.endpoint.sandbox.deny_network`) and reopens the
-store when the store path's symlink points to a new generation (:class:`kg.store.EmbeddedStore`
+store when the store path's symlink points to a new generation (:class:`kg.store.embedded.EmbeddedStore`
 builds swap generations atomically), so a rebuilt store is served without a restart.
 """
 

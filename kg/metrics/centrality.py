@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import betweenness, pagerank
-from kg.bulk import bulk
 from kg.metrics.circularity import flow_amounts, flow_table
+from kg.projection.bulk import bulk
 
 # Exact betweenness runs one shortest-path search per organisation (O(nm)): seconds at 5,000
 # organisations, hours at 100,000. Above this size it is estimated from sampled sources: on the

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import concentration_label, hhi, top_k_shares
-from kg.projection import leg_table
-from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
+from kg.projection.legs import leg_table
+from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Kind = Literal["funders", "customers", "suppliers", "market"]
 

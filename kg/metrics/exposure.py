@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import debtrank, look_through
-from kg.bulk import bulk
 from kg.metrics.sizes import Size
-from kg.projection import leg_table
-from kg.vocab import COMMERCIAL_KINDS
+from kg.projection.bulk import bulk
+from kg.projection.legs import leg_table
+from kg.records.vocab import COMMERCIAL_KINDS
 
 LOSS_CHANNELS = ("equity_at_risk", "contracted_revenue", "credit")
 CHANNELS = (*LOSS_CHANNELS, "supplier_dependence")

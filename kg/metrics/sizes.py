@@ -2,7 +2,7 @@
 
 The size is the latest preferred figure dated on or before ``as_of`` of, in this order: market
 capitalisation, post-money valuation, revenue. Which one was used is stated with the figure. The
-figures come from the projection's tables (:mod:`kg.projection_tables`: read once per store
+figures come from the projection's tables (:mod:`kg.projection.tables`: read once per store
 generation), so sizing every organisation costs a sort, not a query.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kg.bulk import bulk
-from kg.projection_tables import SIZE_METRICS, Tables
+from kg.projection.bulk import bulk
+from kg.projection.tables import SIZE_METRICS, Tables
 
 BASES = tuple(m.value for m in SIZE_METRICS)  # market_cap, valuation_post, revenue: the order of preference
 

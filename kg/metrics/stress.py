@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import debtrank, eisenberg_noe
-from kg.bulk import bulk
 from kg.metrics.exposure import claims_graph, direct_exposures
 from kg.metrics.sizes import Size
-from kg.projection import leg_table
-from kg.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
+from kg.projection.bulk import bulk
+from kg.projection.legs import leg_table
+from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Method = Literal["debtrank", "eisenberg-noe", "rogers-veraart"]
 METHODS = ("debtrank", "eisenberg-noe", "rogers-veraart")

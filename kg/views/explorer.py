@@ -1,6 +1,6 @@
 """The offline interactive explorer: one self-contained HTML page over the NetworkX projection.
 
-Input is the ``networkx.MultiDiGraph`` made by ``kg.projection`` (organisations as nodes, one edge per deal
+Input is the ``networkx.MultiDiGraph`` made by ``kg.projection.legs`` (organisations as nodes, one edge per deal
 leg). ``kg.views.explorer_data`` turns it into pyvis's node/edge/option data; our own Jinja2 template renders
 the page with vis-network inlined from the pyvis package (``kg.views.assets``), so it opens from ``file://``
 with the network off.

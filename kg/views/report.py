@@ -33,11 +33,11 @@ from markupsafe import Markup
 from kg.metrics.circularity import annotate
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
-from kg.projection import Ranges, pick
+from kg.projection.legs import Ranges, pick
+from kg.records.vocab import Status
 from kg.views import charts, style
 from kg.views.explorer import render_explorer
 from kg.views.formatting import format_amount, format_usd, iso_date, number, safe_url
-from kg.vocab import Status
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from kg.vocab import DealKind, Status
+from kg.records.vocab import DealKind, Status
 
 TYPE_COLOURS: dict[str, str] = {
     "ai_lab": "#c026d3",

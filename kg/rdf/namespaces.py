@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import quote
 
-from kg.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
+from kg.records.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
 
 ONTOLOGY = "https://w3id.org/aikg/ontology#"
 CODE = "https://w3id.org/aikg/code/"

@@ -6,7 +6,7 @@ a keyword for any conforming parser. Two users:
 
 * the endpoint guard (a second opinion next to rdflib's parser: both must agree that there is no
   ``SERVICE``);
-* :class:`kg.store.RemoteStore`, which needs to find the outermost ``WHERE`` group and the
+* :class:`kg.store.remote.RemoteStore`, which needs to find the outermost ``WHERE`` group and the
   ``SELECT`` projection to inject a ``VALUES`` block.
 
 The input is expected to be free of ``\\u`` codepoint escapes outside strings (the guard expands

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from kg import namespaces as ns
-from kg.models import (
+from kg.rdf import namespaces as ns
+from kg.records.models import (
     Amount,
     Claim,
     Deal,

@@ -8,9 +8,9 @@ before it, the preferred claim if there is one, else the latest. The deal counts
 status is among ``statuses``; ranges ("up to", "over") become one figure by ``ranges``.
 
 The store is read once per store generation into tables that do not depend on the settings
-(:mod:`kg.projection_tables`, cached on disk); each projection picks the counted claims and pairs
+(:mod:`kg.projection.tables`, cached on disk); each projection picks the counted claims and pairs
 the parties with vectorised pandas operations and builds the graph from prepared tuples. Orders
-are fixed: a deal's parties by role (in the order of :class:`~kg.vocab.Role`) then id, so in a
+are fixed: a deal's parties by role (in the order of :class:`~kg.records.vocab.Role`) then id, so in a
 deal without money legs the first leg in that order is the primary one (the acquirer's, the
 investor's); a deal's sources by claim date, then claim IRI.
 """
@@ -28,12 +28,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from kg import namespaces as ns
-from kg import projection_tables
-from kg.bulk import bulk, paused_gc
-from kg.projection_tables import Tables
+from kg.projection import tables as projection_tables
+from kg.projection.bulk import bulk, paused_gc
+from kg.projection.tables import Tables
+from kg.rdf import namespaces as ns
+from kg.records.vocab import DealKind, Flow, Role, Status
 from kg.store import Store
-from kg.vocab import DealKind, Flow, Role, Status
 
 Ranges = Literal["min", "max", "midpoint"]
 DEFAULT_STATUSES = frozenset({Status.ANNOUNCED, Status.COMMITTED, Status.CLOSED, Status.IN_PROGRESS})
@@ -90,7 +90,7 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
               tables: Tables | None = None) -> nx.MultiDiGraph:
     """One edge per deal leg that counts under ``settings`` (see the module docstring).
 
-    Reads the store's tables through :func:`kg.projection_tables.load` (cached per store
+    Reads the store's tables through :func:`kg.projection.tables.load` (cached per store
     generation) unless ``tables`` are given. Nodes are organisation ids with ``label``, ``types``,
     ``aliases``, ``parent``, ``iri``, ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``,
     ``deal_iri``, ``title``, ``kind``, ``category``, ``flow``, ``primary``, ``status``, ``evidence``,

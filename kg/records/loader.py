@@ -1,7 +1,7 @@
 """Data files → validated pydantic records, with every problem of a run reported at once.
 
 ``load_dataset`` reads every ``*.yaml`` under the record folders of ``data/`` (see
-:data:`kg.models.RECORD_FOLDERS`), validates each record against its model, then checks what
+:data:`kg.records.models.RECORD_FOLDERS`), validates each record against its model, then checks what
 needs the whole data set: unique ids, references between records, exchange rates for non-USD
 money, parent cycles, and sources that no fact uses (a warning).
 """
@@ -17,10 +17,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kg.fx import FxTable
-from kg.models import RECORD_FOLDERS, Amount, Deal, FxRate, Observation, Organisation, Record, Source
-from kg.problems import DataError, Problem, Severity, relative, show_value
-from kg.yamlio import JsonRecord, LineFinder, YamlSyntaxError, read_yaml
+from kg.records.fx import FxTable
+from kg.records.models import RECORD_FOLDERS, Amount, Deal, FxRate, Observation, Organisation, Record, Source
+from kg.records.problems import DataError, Problem, Severity, relative, show_value
+from kg.records.yamlio import JsonRecord, LineFinder, YamlSyntaxError, read_yaml
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def open_checker(root: Path) -> Checker:
 def load_dataset(root: Path) -> Dataset:
     """Read and check every data file under ``root`` into memory.
 
-    Raises :class:`kg.problems.DataError` listing all errors; warnings are kept on the dataset.
+    Raises :class:`kg.records.problems.DataError` listing all errors; warnings are kept on the dataset.
     """
     checker = open_checker(root)
     ds = Dataset(root=checker.root, fingerprint=fingerprint(checker.root))

@@ -1,7 +1,7 @@
 """The input schema: one pydantic model per kind of record in ``data/``.
 
 These models are the single schema of the data files. Checks that need more than one record
-(references between records, duplicate ids) live in :mod:`kg.loader`.
+(references between records, duplicate ids) live in :mod:`kg.records.loader`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from kg.currencies import ISO_4217
-from kg.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
+from kg.records.currencies import ISO_4217
+from kg.records.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=120)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -174,7 +174,7 @@ class DealClaim(Claim):
 class Party(Record):
     org: Id
     role: Role
-    gives: Flow | None = None  # default from role and deal kind, see kg.vocab.default_flow
+    gives: Flow | None = None  # default from role and deal kind, see kg.records.vocab.default_flow
     lead: bool = False
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from kg.fx import FxTable
-from kg.models import Amount, Claim, Deal, DealClaim, ObservationClaim
-from kg.vocab import DealKind, Role
+from kg.records.fx import FxTable
+from kg.records.models import Amount, Claim, Deal, DealClaim, ObservationClaim
+from kg.records.vocab import DealKind, Role
 
 # The deal kinds whose investors are credited with amounts (the named query total_invested_per_investor).
 CREDITED_KINDS = frozenset({DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND})

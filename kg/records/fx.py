@@ -6,7 +6,7 @@ import bisect
 from collections import defaultdict
 from datetime import date
 
-from kg.models import FxRate
+from kg.records.models import FxRate
 
 
 class FxTable:

@@ -7,7 +7,7 @@ Each ``queries/NAME.rq`` opens with a comment header::
     # param: org: str = openai -- the investee's id
 
 A parameter ``org`` is the SPARQL variable ``?org``; its value is bound by the store as a VALUES
-block of escaped terms (see :mod:`kg.store`), never pasted into the query text as text. A type
+block of escaped terms (see :mod:`kg.store.base`), never pasted into the query text as text. A type
 ending in ``*`` (``# param: org: str* = openai``) also takes the value ``*``, which leaves the
 variable unbound: the query then matches every value, and the planner still starts from the
 organisation when one is named (a ``FILTER (?org = "*" || ...)`` keeps it from doing so).

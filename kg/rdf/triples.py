@@ -15,12 +15,12 @@ from decimal import Decimal
 from functools import cache
 from typing import TextIO
 
-from kg import namespaces as ns
-from kg.digest import claims_disagree, credited_usd, point_usd
-from kg.fieldmap import prop
-from kg.fx import FxTable
-from kg.loader import Dataset
-from kg.models import (
+from kg.rdf import namespaces as ns
+from kg.rdf.digest import claims_disagree, credited_usd, point_usd
+from kg.rdf.fieldmap import prop
+from kg.records.fx import FxTable
+from kg.records.loader import Dataset
+from kg.records.models import (
     Amount,
     Claim,
     Deal,
@@ -34,9 +34,9 @@ from kg.models import (
     Record,
     Source,
 )
-from kg.vocab import DealKind, Role, default_flow
+from kg.records.vocab import DealKind, Role, default_flow
 
-# Bump when the build writes other triples for the same data (2: the digest values of kg.digest and the
+# Bump when the build writes other triples for the same data (2: the digest values of kg.rdf.digest and the
 # amount ranks), so that graphs and stores built by an older aikg are rebuilt (kg.build.build_fingerprint).
 GRAPH_FORMAT = 2
 T = ns.term

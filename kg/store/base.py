@@ -1,4 +1,6 @@
-"""aikg's store interface: run SPARQL on the embedded Oxigraph store or on any SPARQL 1.1 endpoint.
+"""aikg's store interface (:class:`Store`), its results and how parameters are bound; the stores are
+:class:`kg.store.embedded.EmbeddedStore` (Oxigraph on disk) and :class:`kg.store.remote.RemoteStore`
+(any SPARQL 1.1 endpoint).
 
 Both implementations return the same :class:`QueryResult` for the same data and query (a test
 proves it on a real Oxigraph server), so every caller works unchanged against a remote store.
@@ -20,26 +22,13 @@ oxrdflib raises ``NotImplementedError`` (prepared queries, ``initBindings``).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
-import gzip
 import io
-import json
 import math
-import os
 import re
-import secrets
-import shutil
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -47,12 +36,10 @@ if TYPE_CHECKING:
 
 import pyoxigraph as ox
 
-from kg.endpoint.lexer import LexError, projection, tokenize, where_group_span
+from kg.store.lexer import LexError, projection, tokenize, where_group_span
 
 __all__ = [
-    "EmbeddedStore",
     "QueryResult",
-    "RemoteStore",
     "Store",
     "StoreError",
     "python_value",
@@ -327,256 +314,6 @@ class Store(Protocol):
 _COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
 
 
-# --- embedded -------------------------------------------------------------------------------
-
-
-_RDF_FORMATS = {
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-
-
-def _rdf_format(path: Path) -> ox.RdfFormat:
-    suffixes = path.suffixes
-    suffix = suffixes[-2] if suffixes and suffixes[-1] == ".gz" and len(suffixes) > 1 else path.suffix
-    try:
-        return _RDF_FORMATS[suffix.lower()]
-    except KeyError:
-        raise ValueError(f"unknown RDF file type: {path.name}") from None
-
-
-class EmbeddedStore:
-    """The on-disk Oxigraph store at ``path``, opened read-only on first use.
-
-    ``path`` made by :meth:`build` is a symlink to a *generation* directory beside it
-    (``.NAME.generations/<id>``), with the input fingerprint in ``<id>.fingerprint``. A rebuild
-    loads a new generation and swaps the symlink atomically (rename), so readers never see a
-    half-built store and never read a directory that is being written (pyoxigraph: reading a
-    store another process writes is undefined behaviour). Old generations are removed after the
-    swap, except the previous one, which open readers may still use. A plain Oxigraph directory
-    at ``path`` can be opened too.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._store: ox.Store | None = None
-        self._target = ""
-        self._lock = threading.Lock()
-
-    # building
-
-    @staticmethod
-    def _generations(path: Path) -> Path:
-        return path.parent / f".{path.name}.generations"
-
-    @classmethod
-    def build(
-        cls, path: Path, ntriples_files: Sequence[Path], fingerprint: str, *, keep_generations: int = 2
-    ) -> EmbeddedStore:
-        """Load ``ntriples_files`` (N-Triples, N-Quads, Turtle, TriG, JSON-LD; optionally .gz) into a
-        fresh store and make it the one at ``path``; record ``fingerprint`` for :meth:`is_current`."""
-        path = Path(path)
-        generations = cls._generations(path)
-        generations.mkdir(parents=True, exist_ok=True)
-        with open(generations / "lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time per store path
-            name = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
-            target = generations / name
-            try:
-                store = ox.Store(str(target))
-                for file in ntriples_files:
-                    file = Path(file)
-                    fmt, base = _rdf_format(file), file.resolve().as_uri()
-                    if file.suffix == ".gz":
-                        with gzip.open(file, "rb") as stream:
-                            store.bulk_load(stream, fmt, base_iri=base)
-                    else:
-                        store.bulk_load(path=str(file), format=fmt, base_iri=base)
-                store.flush()
-                store.optimize()
-                del store
-                (generations / f"{name}.fingerprint").write_text(fingerprint, encoding="utf-8")
-                cls._swap(path, target)
-            except BaseException:
-                shutil.rmtree(target, ignore_errors=True)
-                (generations / f"{name}.fingerprint").unlink(missing_ok=True)
-                raise
-            cls._prune(generations, Path(os.path.realpath(path)), keep_generations)
-        return cls(path)
-
-    @staticmethod
-    def _swap(path: Path, target: Path) -> None:
-        if path.exists() and not path.is_symlink():
-            # a store from before generations: move it aside (the only non-atomic step, once)
-            path.rename(target.parent / f"legacy-{secrets.token_hex(4)}")
-        link = path.parent / f".{path.name}.link-{secrets.token_hex(4)}"
-        os.symlink(os.path.relpath(target, path.parent), link)
-        os.replace(link, path)
-
-    @staticmethod
-    def _prune(generations: Path, current: Path, keep: int) -> None:
-        """Delete old generations: all but ``current`` and the ``keep - 1`` newest others."""
-        others = [p for p in generations.iterdir() if p.is_dir() and p.resolve() != current]
-        others.sort(key=lambda p: p.stat().st_mtime)
-        for old in others[: max(0, len(others) - max(0, keep - 1))]:
-            shutil.rmtree(old, ignore_errors=True)
-            (generations / f"{old.name}.fingerprint").unlink(missing_ok=True)
-
-    @classmethod
-    def is_current(cls, path: Path, fingerprint: str) -> bool:
-        """True if the store at ``path`` was built by :meth:`build` from data with ``fingerprint``."""
-        path = Path(path)
-        if not path.is_symlink() or not path.is_dir():
-            return False
-        target = Path(os.path.realpath(path))
-        marker = target.parent / f"{target.name}.fingerprint"
-        try:
-            return marker.read_text(encoding="utf-8") == fingerprint
-        except OSError:
-            return False
-
-    # querying
-
-    @property
-    def raw(self) -> ox.Store:
-        """The pyoxigraph store (read-only), reopened if the path now points to a new generation."""
-        target = os.path.realpath(self.path)
-        with self._lock:
-            if self._store is None or target != self._target:
-                if not os.path.isdir(target):
-                    raise StoreError(f"no store at {self.path}")
-                self._store = ox.Store.read_only(target)
-                self._target = target
-            return self._store
-
-    def query(
-        self,
-        sparql: str,
-        bindings: Mapping[str, Binding] | None = None,
-        *,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-    ) -> QueryResult:
-        """Run ``sparql`` with ``bindings`` as a VALUES block (see the module docstring)."""
-        kwargs: dict[str, Any] = {}
-        sparql = bind_with_values(sparql, bindings or {})
-        if default_graph_uris is not None or named_graph_uris is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graph_uris or ()]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graph_uris or ()]
-        try:
-            # results are read here, on the calling thread: pyoxigraph aborts the process if a
-            # result iterator is used from another thread (pyo3 "unsendable")
-            return _result_from(self.raw.query(sparql, **kwargs))
-        except SyntaxError as exc:
-            raise StoreError(f"SPARQL syntax error: {exc}") from None
-
-    def table(self, sparql: str) -> pd.DataFrame:
-        try:
-            body = self.raw.query(sparql).serialize(format=ox.QueryResultsFormat.CSV)
-        except SyntaxError as exc:
-            raise StoreError(f"SPARQL syntax error: {exc}") from None
-        return _csv_table(body)
-
-    def triple_count(self) -> int:
-        """Number of triples in all graphs (quads)."""
-        return len(self.raw)
-
-    def close(self) -> None:
-        self._store = None
-
-
-# --- remote ---------------------------------------------------------------------------------
-
-_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
-
-
-class RemoteStore:
-    """A SPARQL 1.1 Protocol endpoint (Oxigraph, Fuseki, QLever, GraphDB, aikg serve, ...)."""
-
-    def __init__(
-        self, endpoint_url: str, *, timeout_s: float = 60.0, headers: Mapping[str, str] | None = None
-    ) -> None:
-        if urllib.parse.urlsplit(endpoint_url).scheme not in ("http", "https"):
-            raise ValueError("the endpoint URL must be http(s)")
-        self.endpoint_url = endpoint_url
-        self.timeout_s = timeout_s
-        self.headers = dict(headers or {})
-
-    def _request(self, url: str, data: bytes | None, headers: dict[str, str], method: str):
-        request = urllib.request.Request(url, data=data, headers={**self.headers, **headers}, method=method)
-        try:
-            return urllib.request.urlopen(request, timeout=self.timeout_s)  # scheme checked in __init__
-        except urllib.error.HTTPError as exc:
-            body = exc.read(2000).decode("utf-8", "replace").strip()
-            raise StoreError(f"{url} answered {exc.code}: {body}", exc.code) from None
-        except urllib.error.URLError as exc:
-            raise StoreError(f"cannot reach {url}: {exc.reason}") from None
-
-    def query(
-        self,
-        sparql: str,
-        bindings: Mapping[str, Binding] | None = None,
-        *,
-        default_graph_uris: Sequence[str] | None = None,
-        named_graph_uris: Sequence[str] | None = None,
-    ) -> QueryResult:
-        """POST ``sparql`` (with ``bindings`` as a VALUES block) and parse the answer."""
-        text = bind_with_values(sparql, bindings or {})
-        params = [("default-graph-uri", g) for g in default_graph_uris or ()]
-        params += [("named-graph-uri", g) for g in named_graph_uris or ()]
-        url = self.endpoint_url + ("?" + urllib.parse.urlencode(params) if params else "")
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT}
-        with self._request(url, text.encode("utf-8"), headers, "POST") as response:
-            body = response.read()
-            media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            truncated = response.headers.get("X-aikg-truncated", "").lower() == "true"
-        if media in ("application/sparql-results+json", "application/json"):
-            answer = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-            if not truncated and b"urn:aikg:truncated" in body[:4096]:
-                truncated = "urn:aikg:truncated" in json.loads(body).get("head", {}).get("link", [])
-        elif media == "application/sparql-results+xml":
-            answer = ox.parse_query_results(body, ox.QueryResultsFormat.XML)
-        elif media == "text/tab-separated-values":
-            answer = ox.parse_query_results(body, ox.QueryResultsFormat.TSV)
-        elif media in ("application/n-triples", "text/turtle", "text/plain"):
-            fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
-            answer = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, fmt)]
-        else:
-            raise StoreError(f"unexpected response type {media!r} from {self.endpoint_url}")
-        return _result_from(answer, truncated)
-
-    def table(self, sparql: str) -> pd.DataFrame:
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "text/csv"}
-        with self._request(self.endpoint_url, sparql.encode("utf-8"), headers, "POST") as response:
-            return _csv_table(response.read())
-
-    def triple_count(self) -> int:
-        """Number of triples in all graphs (quads)."""
-        rows = self.query(_COUNT_ALL).rows
-        return int(rows[0][0]) if rows else 0
-
-    def push(self, endpoint_gsp_url: str, ntriples_path: Path, *, replace: bool = True) -> None:
-        """Send an N-Triples file to the default graph through the Graph Store Protocol:
-        PUT (replace the graph) or POST (add to it). The file is streamed, not read into memory."""
-        path = Path(ntriples_path)
-        if urllib.parse.urlsplit(endpoint_gsp_url).scheme not in ("http", "https"):
-            raise ValueError("the Graph Store URL must be http(s)")
-        url = endpoint_gsp_url
-        if not urllib.parse.urlsplit(url).query:
-            url += "?default"  # GSP: the default graph
-        headers = {"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)}
-        with (
-            open(path, "rb") as stream,
-            contextlib.closing(
-                self._request(url, stream, headers, "PUT" if replace else "POST")  # type: ignore[arg-type]
-            ) as response,
-        ):
-            response.read()
-
-
 def _csv_table(body: bytes) -> pd.DataFrame:
     """SPARQL CSV results as a DataFrame of strings (pandas' C parser; empty cells are unbound)."""
     import pandas as pd  # only here: the endpoint's query workers import this module and stay light
@@ -584,4 +321,3 @@ def _csv_table(body: bytes) -> pd.DataFrame:
     if not body.strip():
         return pd.DataFrame()
     return pd.read_csv(io.BytesIO(body), dtype=str, keep_default_na=False, na_values=[])
-

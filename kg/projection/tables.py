@@ -1,4 +1,4 @@
-"""The projection's raw tables: what :func:`kg.projection.deal_legs` reads from the store, whatever the settings.
+"""The projection's raw tables: what :func:`kg.projection.legs.deal_legs` reads from the store, whatever the settings.
 
 One SPARQL query per table, read as CSV text (``store.table``) and typed with vectorised pandas
 operations. Oxigraph spends most of a bulk read decoding IRIs and long strings (a RocksDB lookup
@@ -10,9 +10,9 @@ each) and joining rows, so the queries are shaped for it:
   IRIs and their short names, so no code IRI is decoded;
 * record ids (short literals, stored inline) stand in for record IRIs wherever a join allows it;
   the one IRI decoded per claim and per participation carries its deal and organisation
-  (``<deal>/claim/<n>``, ``<deal>/party/<org>``, as :mod:`kg.triples` mints them).
+  (``<deal>/claim/<n>``, ``<deal>/party/<org>``, as :mod:`kg.rdf.triples` mints them).
 
-:func:`load` keeps the tables of an :class:`~kg.store.EmbeddedStore` built with generations in
+:func:`load` keeps the tables of an :class:`~kg.store.embedded.EmbeddedStore` built with generations in
 ``OUT/cache/<generation>/projection.pickle``, so only the first projection after a build reads
 the store. Remote stores are always read.
 """
@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kg import namespaces as ns
+from kg.rdf import namespaces as ns
+from kg.records.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
-from kg.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 
 FORMAT = 2  # bump when the tables change shape: older cache files are then read again from the store
 CACHE_DIR, CACHE_FILE = "cache", "projection.pickle"
@@ -99,7 +99,7 @@ SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:So
   dcterms:issued ?published . OPTIONAL { ?s aikg:publisherName ?publisher } OPTIONAL { ?s dcterms:title ?title }
   OPTIONAL { ?s aikg:url ?url } OPTIONAL { ?s aikg:seedFile ?seed_file } }"""
 PARTIES = _P + "SELECT ?part ?role ?gives WHERE { " + _code("part", "aikg:role", "role", Role) \
-    + _code("part", "aikg:gives", "gives", Flow) + " }"  # only deals have participations (kg.triples)
+    + _code("part", "aikg:gives", "gives", Flow) + " }"  # only deals have participations (kg.rdf.triples)
 # Figures are few (a payer's own amount, an investor's stake): plain patterns do.
 FIGURES = _P + """
 SELECT ?c ?part ?value_usd ?min_usd ?max_usd ?stake_value ?stake_max ?stake_min WHERE {
@@ -125,7 +125,7 @@ class Tables:
     """Everything the projection needs from the store, typed; independent of the settings.
 
     * ``orgs``: iri, id, label (ordered by id); ``org_types``: iri, code (in the order of
-      :class:`~kg.vocab.OrgType`: the first known type colours the node);
+      :class:`~kg.records.vocab.OrgType`: the first known type colours the node);
       ``org_props``: iri, p, o (aliases, parent, wikidata, lei, ticker; in the store's order);
     * ``deals``: deal, kind, title (ordered by deal);
     * ``claims``: deal, claim (IRI), date (datetime64[D]), status, evidence, preferred, source, quote,
@@ -134,7 +134,7 @@ class Tables:
       deal known on a date is the one that speaks for it;
     * ``sources``: source, publisher, title, url, seed_file, published (datetime64[D]);
     * ``parties``: deal, org, role, gives, rank (ordered by deal, then role in the order of
-      :class:`~kg.vocab.Role`, which ``rank`` numbers, then org: investor before investee, acquirer
+      :class:`~kg.records.vocab.Role`, which ``rank`` numbers, then org: investor before investee, acquirer
       before target; a deal without money legs counts its first leg as primary);
     * ``figures``: deal, claim, org, value_usd, min_usd, max_usd, stake (a party's own figures);
     * ``size_figures``: obs, org, metric, end (datetime64[D]), value_usd, min_usd, max_usd: the
@@ -262,7 +262,7 @@ def _size_figures(store: Store) -> pd.DataFrame:
 
 
 def generation(store: Store) -> str | None:
-    """The name of the generation ``store`` now reads (see :class:`~kg.store.EmbeddedStore`), or None
+    """The name of the generation ``store`` now reads (see :class:`~kg.store.embedded.EmbeddedStore`), or None
     for a remote store or a plain store directory."""
     if not isinstance(store, EmbeddedStore) or not store.path.is_symlink():
         return None

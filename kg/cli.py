@@ -17,7 +17,6 @@ from rich.table import Table
 
 import kg
 from kg import build as build_stage
-from kg.metrics.export import write_metrics
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.records.problems import DataError
 from kg.records.vocab import Status
@@ -348,7 +347,7 @@ def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None,
 @click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True)
 def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> None:
     """Write every analysis as JSON and CSV into --out/metrics/."""
-    written = write_metrics(_load(data, out), out / "metrics", stress_fail=fail, pays=pays, **settings)
+    written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, **settings)
     out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {out / 'metrics'}/: {', '.join(written)}")
 
 
@@ -362,12 +361,9 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
               help="HTML file to write (default: OUT/report.html; explorer.html is written beside it).")
 def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
     """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
-    from kg.views.report import build_report
-
     say, stop = _progress()
     try:
-        result = build_report(kg.load(data, out, progress=say), stress_fail=fail, pays=pays, progress=say,
-                              **settings)
+        result = kg.load(data, out, progress=say).build_report(stress_fail=fail, pays=pays, progress=say, **settings)
         say("writing the report")
         path = result.write(output or out / "report.html")
     finally:
@@ -440,11 +436,9 @@ def run(data: Path, out: Path) -> None:
         say("validating (models and SHACL shapes)")
         report = graph.validate()
         say("computing the analyses")
-        written = write_metrics(graph, out / "metrics")
+        written = graph.metrics(out / "metrics")
         say("writing the report and the explorer")
-        from kg.views.report import build_report
-
-        result = build_report(graph, progress=say)
+        result = graph.build_report(progress=say)
         report_path = result.write(out / "report.html")
         summary = graph.stats()
     finally:

@@ -22,6 +22,7 @@ from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
+from kg.projection import names
 from kg.projection import tables as projection_tables
 from kg.projection.legs import Ranges, Settings, consolidate, deal_legs, money_flows
 from kg.records.vocab import Status
@@ -58,14 +59,11 @@ class KnowledgeGraph:
     # -- SPARQL ----------------------------------------------------------------------------
     def query(self, name: str, **params: object) -> pd.DataFrame:
         """Run the named query ``queries/NAME.rq`` with parameters bound safely."""
-        named = queries.get(name)
-        result = self.store.query(named.text, named.bind(params))
-        return queries.to_dataframe(result.variables, result.rows)
+        return queries.run(self.store, name, **params)
 
     def sparql(self, text: str) -> pd.DataFrame:
         """Run an ad-hoc SELECT query; returns a DataFrame with typed columns."""
-        result = self.store.query(text)
-        return queries.to_dataframe(result.variables, result.rows)
+        return queries.sparql(self.store, text)
 
     def push(self, graph_store_url: str) -> int:
         """Replace the default graph of a remote store with the built graph and the ontology, through the
@@ -104,14 +102,11 @@ class KnowledgeGraph:
             self._tables = (generation, projection_tables.load(self.store))
         return self._tables[1]
 
-    def resolve(self, org: str, legs: nx.MultiDiGraph) -> str:
-        """``org``, or the group it was merged into when subsidiaries are grouped (AWS → Amazon)."""
-        if org in legs:
-            return org
-        group = next((n for n, d in legs.nodes(data=True) if org in d.get("members", ())), None)
-        if group is None:
-            raise ValueError(f"unknown organisation {org!r} (or no deal of it counts under these settings)")
-        return group
+    def resolve(self, org: str, legs: nx.MultiDiGraph | None = None) -> str:
+        """The id of the organisation ``org`` names (id, name or alias, any case) in ``legs`` (default: the
+        projection as of today), or the group it was merged into (AWS → Amazon); a miss raises
+        :class:`~kg.projection.names.UnknownOrganisation` with the closest names."""
+        return names.resolve(self.legs() if legs is None else legs, org)
 
     def flows(self, **settings: Any) -> nx.DiGraph:
         """Money flows aggregated per ordered pair (see :func:`kg.projection.legs.money_flows`)."""
@@ -186,11 +181,32 @@ class KnowledgeGraph:
         return explorer.write_explorer(self.explorer_graph(), path, focus=focus, depth=depth, kinds=kinds,
                                        statuses=statuses, as_of=as_of, **options)
 
-    def report(self, path: Path | str | None = None, **options: Any) -> Path:
-        """Write the analyst report (and ``explorer.html`` beside it); see :func:`kg.views.report.write_report`."""
-        from kg.views.report import write_report  # the report needs every stage; import it only when asked
+    def metrics(self, folder: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
+                **settings: Any) -> list[str]:
+        """Write every analysis as JSON and CSV into ``folder`` (default ``OUT/metrics``); returns the names."""
+        from kg.metrics.export import write_metrics
 
-        return write_report(self, path or self.out / "report.html", **options)
+        return write_metrics(self.legs(group_subsidiaries=True, **settings), self.sizes(settings.get("as_of")),
+                             Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays)
+
+    def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
+                     **settings: Any) -> Any:
+        """The analyst report under these settings, not yet written (see :mod:`kg.views.report`)."""
+        from kg.views.report import ReportInputs, build_report  # the report needs every stage: only when asked
+
+        if progress:
+            progress("projecting the deals")
+        inputs = ReportInputs(
+            store=self.store, legs=self.legs(**settings), grouped=self.legs(group_subsidiaries=True, **settings),
+            everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
+            sizes=self.sizes(settings.get("as_of")))
+        return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
+
+    def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
+               progress: Any = None, **settings: Any) -> Path:
+        """Write the analyst report (and ``explorer.html`` beside it); returns its path."""
+        result = self.build_report(stress_fail=stress_fail, pays=pays, progress=progress, **settings)
+        return result.write(path or self.out / "report.html")
 
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,

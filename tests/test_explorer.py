@@ -230,7 +230,7 @@ def test_config_lists_filters_and_initial_state() -> None:
         ({"kinds": ["bribe"]}, "unknown deal kinds"),
         ({"statuses": ["maybe"]}, "unknown statuses"),
         ({"depth": 4}, "depth"),
-        ({"focus": "nobody"}, "focus"),
+        ({"focus": "nobody"}, "unknown organisation .nobody."),
         ({"as_of": "soon"}, "as_of"),
         ({"max_nodes": 3}, "max_nodes"),
     ],

@@ -25,7 +25,6 @@ from minidata import mini, write_dataset
 import kg
 from kg.cli import main
 from kg.views import charts
-from kg.views.report import build_report, write_report
 
 XSS_NAME = '<script>window.__xss=1</script>'
 XSS_IMG = '<img src=x onerror="window.__xss=2">'
@@ -77,7 +76,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[kg.KnowledgeGraph, 
 
 @pytest.fixture(scope="module")
 def report(built: tuple[kg.KnowledgeGraph, Path]) -> Any:
-    return build_report(built[0], stress_fail="alpha-lab")
+    return built[0].build_report(stress_fail="alpha-lab")
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +227,7 @@ def test_nothing_remote_and_a_strict_csp(page: str, report: Any) -> None:
 
 def test_hostile_strings_are_escaped(tmp_path: Path) -> None:
     graph = kg.load(write_dataset(tmp_path / "data", hostile_set()), tmp_path / "out")
-    page = write_report(graph, tmp_path / "report.html", stress_fail="alpha-lab").read_text(encoding="utf-8")
+    page = graph.report(tmp_path / "report.html", stress_fail="alpha-lab").read_text(encoding="utf-8")
     assert "<script" not in page.lower()  # the report has no script; the explorer's are escaped in srcdoc
     assert "<img" not in page.lower() and "<svg onload" not in page.lower()
     assert html.escape(XSS_NAME, quote=False) in page or html.escape(XSS_NAME) in page
@@ -245,7 +244,7 @@ def test_hostile_strings_are_escaped(tmp_path: Path) -> None:
 
 
 def test_write_report_writes_both_pages_as_utf8(built: tuple[kg.KnowledgeGraph, Path], tmp_path: Path) -> None:
-    path = write_report(built[0], tmp_path / "sub" / "report.html", stress_fail="alpha-lab")
+    path = built[0].report(tmp_path / "sub" / "report.html", stress_fail="alpha-lab")
     assert path == tmp_path / "sub" / "report.html"
     explorer = (tmp_path / "sub" / "explorer.html").read_text(encoding="utf-8")
     assert explorer.startswith("<!DOCTYPE html>")
@@ -255,7 +254,7 @@ def test_write_report_writes_both_pages_as_utf8(built: tuple[kg.KnowledgeGraph, 
 
 
 def test_missing_stress_subject_and_empty_dates_still_render(built: tuple[kg.KnowledgeGraph, Path]) -> None:
-    report = build_report(built[0], as_of="2020-01-01")  # before every deal; "openai" is not in the set
+    report = built[0].build_report(as_of="2020-01-01")  # before every deal; "openai" is not in the set
     page = report.render()
     assert report.headline["deals_counted"] == 0
     assert "No stress scenario: “openai” is not an organisation" in section(page, "stress")

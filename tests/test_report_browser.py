@@ -17,7 +17,6 @@ from minidata import write_dataset
 from test_report import hostile_set
 
 import kg
-from kg.views.report import write_report
 
 pytestmark = needs_chromium
 
@@ -37,8 +36,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     real = kg.load(DATA, root / "real-out")
     hostile = kg.load(write_dataset(root / "hostile-data", hostile_set()), root / "hostile-out")
     return {
-        "real": write_report(real, root / "real" / "report.html"),
-        "hostile": write_report(hostile, root / "hostile" / "report.html", stress_fail="alpha-lab"),
+        "real": real.report(root / "real" / "report.html"),
+        "hostile": hostile.report(root / "hostile" / "report.html", stress_fail="alpha-lab"),
     }
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import networkx as nx
 import pandas as pd
 
-if TYPE_CHECKING:
-    from kg.graph import KnowledgeGraph
+from kg.metrics import centrality, circularity, concentration, exposure, stress
+from kg.metrics.sizes import Size
+from kg.projection.names import resolve
 
 MAJOR_LABS = ("openai", "anthropic", "xai", "mistral-ai")
 
@@ -21,31 +24,38 @@ def _write(frame: pd.DataFrame, folder: Path, name: str, meta: dict[str, Any]) -
     return name
 
 
-def write_metrics(graph: KnowledgeGraph, folder: Path, *, stress_fail: str = "openai", pays: float = 0.4,
-                  **settings: Any) -> list[str]:
-    """Write exposure to the major labs, concentration, cycles, centrality and stress tests; returns names."""
+def write_metrics(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path, *, stress_fail: str = "openai",
+                  pays: float = 0.4) -> list[str]:
+    """Write exposure to the major labs, concentration, cycles, centrality and stress tests; returns names.
+
+    ``grouped`` is the projection with subsidiaries merged into their groups (its settings are stated in
+    every file); ``sizes`` the organisations' sizes as of its date.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    base = {"settings": graph.legs(group_subsidiaries=True, **settings).graph["settings"]}
+    base = {"settings": grouped.graph["settings"]}
+    sized = dict(sizes)
     written = []
-    labs = [x for x in MAJOR_LABS if x in graph.legs(**settings)]
+    labs = [x for x in MAJOR_LABS if x in grouped]
     for lab in labs:
-        written.append(_write(graph.exposed_to(lab, **settings), folder, f"exposed_to_{lab}", base))
+        written.append(_write(exposure.exposed_to(grouped, sized, lab), folder, f"exposed_to_{lab}", base))
     rows = []
     for lab in labs:
-        c = graph.concentration(lab, "funders", **settings)
+        c = concentration.concentration(grouped, lab, "funders")
         rows.append({"subject": lab, "kind": "funders", "hhi": c.hhi, "label": c.label, "top1": c.top1,
                      "top3": c.top3, "undisclosed": c.undisclosed})
-    market = graph.concentration(None, "market", **settings)
+    market = concentration.concentration(grouped, None, "market")
     rows.append({"subject": "market", "kind": "market", "hhi": market.hhi, "label": market.label,
                  "top1": market.top1, "top3": market.top3, "undisclosed": market.undisclosed})
     written.append(_write(pd.DataFrame(rows), folder, "concentration", base))
-    cycles = graph.cycles(**settings)
+    cycles = circularity.find_cycles(grouped, group_subsidiaries=False)
     meta = {**base, "max_len": cycles.max_len, "max_cycles": cycles.max_cycles, "truncated": cycles.truncated}
     written.append(_write(cycles.table, folder, "cycles", meta))
     written.append(_write(cycles.legs, folder, "cycle_legs", meta))
-    written.append(_write(graph.centrality(**settings), folder, "centrality", base))
+    ranked = centrality.centrality(grouped)
+    written.append(_write(ranked, folder, "centrality", {**base, "betweenness": ranked.attrs.get("betweenness")}))
+    subject = resolve(grouped, stress_fail)
     for method in ("debtrank", "eisenberg-noe", "rogers-veraart"):
-        result = graph.stress(stress_fail, pays=pays, method=method, **settings)
+        result = stress.stress(grouped, sized, subject, pays=pays, method=method)  # type: ignore[arg-type]
         meta = {**base, "scenario": result.scenario, "method": result.method, "parameters": result.parameters,
                 "rounds": result.rounds, "unsized": result.unsized}
         written.append(_write(result.table, folder, f"stress_{method.replace('-', '_')}", meta))

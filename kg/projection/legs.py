@@ -404,7 +404,11 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for node, head in group.items():
         members[head].append(node)
     merged = nx.MultiDiGraph(**legs.graph)
-    merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node])})
+    def names(node: str) -> list[str]:  # the members' names and aliases find the group too
+        return [text for m in members[node] if m != node
+                for text in (legs.nodes[m].get("label"), *(legs.nodes[m].get("aliases") or ())) if text]
+
+    merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node]), "member_names": names(node)})
                           for node in legs if group[node] == node)
     merged.add_edges_from((group[u], group[v], key, data)  # networkx copies the attributes into a new dict
                           for u, v, key, data in legs.edges(keys=True, data=True) if group[u] != group[v])

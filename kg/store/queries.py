@@ -21,10 +21,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kg.paths import QUERY_DIR
+
+if TYPE_CHECKING:
+    from kg.store.base import Store
 
 _PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)(\*?)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
 WILDCARD = "*"
@@ -124,6 +128,19 @@ def get(name: str, folder: Path = QUERY_DIR) -> NamedQuery:
         known = ", ".join(sorted(p.stem for p in folder.glob("*.rq")))
         raise QueryError(f"no named query '{name}' (known: {known})")
     return parse_query_file(path)
+
+
+def run(store: Store, name: str, **params: object) -> pd.DataFrame:
+    """The named query ``queries/NAME.rq`` on ``store``, parameters bound safely, as a DataFrame."""
+    named = get(name)
+    result = store.query(named.text, named.bind(params))
+    return to_dataframe(result.variables, result.rows)
+
+
+def sparql(store: Store, text: str) -> pd.DataFrame:
+    """An ad-hoc SELECT query on ``store`` as a DataFrame with typed columns."""
+    result = store.query(text)
+    return to_dataframe(result.variables, result.rows)
 
 
 def to_dataframe(variables: list[str], rows: list[tuple]) -> pd.DataFrame:

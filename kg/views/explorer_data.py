@@ -20,10 +20,10 @@ import igraph
 import networkx as nx
 from pyvis.network import Network
 
+from kg.projection import names
 from kg.views import style
 from kg.views.formatting import (
     day_number,
-    fold,
     format_amount,
     format_usd,
     is_up_to,
@@ -632,14 +632,8 @@ def page_config(
 
 
 def resolve_focus(G: nx.MultiDiGraph, focus: str | None) -> str | None:
-    """Accept a node id, or a label or alias (case- and accent-insensitive)."""
-    if focus is None or focus in G:
-        return focus
-    wanted = fold(focus)
-    for node, attrs in G.nodes(data=True):
-        if any(fold(text(n)) == wanted for n in (attrs.get("label"), *(attrs.get("aliases") or []))):
-            return node
-    raise ValueError(f"focus {focus!r} is neither a node id nor a name or alias in the graph")
+    """A node id, or a label or alias in any case (see :func:`kg.projection.names.resolve`)."""
+    return None if focus is None else names.resolve(G, focus)
 
 
 def _check_codes(values: Iterable[str] | None, known: Mapping[str, str], what: str) -> list[str] | None:

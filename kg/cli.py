@@ -55,18 +55,21 @@ def data_options(func: Callable) -> Callable:
 
 
 def settings_options(func: Callable) -> Callable:
-    """--as-of, --status and --ranges: what the projection counts (see kg.projection.legs.Settings)."""
+    """--as-of, --status, --ranges and --stated-only: what the projection counts (see kg.projection.legs.Settings)."""
 
     @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Count deals as they stood on DATE.")
     @click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
                   help="A deal status to count (repeatable; default: announced, committed, closed, in_progress).")
     @click.option("--ranges", type=click.Choice(["min", "max", "midpoint"]), default="midpoint", show_default=True,
                   help="How to count a range such as 'up to' or 'between'.")
+    @click.option("--stated-only", is_flag=True,
+                  help="Count only figures the sources state per party: no equal split of a multi-party total.")
     @functools.wraps(func)
-    def wrapper(*args: object, as_of: str | None, statuses: tuple[str, ...], ranges: str, **kwargs: object) -> object:
+    def wrapper(*args: object, as_of: str | None, statuses: tuple[str, ...], ranges: str, stated_only: bool,
+                **kwargs: object) -> object:
         try:
             settings = {"as_of": dt.date.fromisoformat(as_of) if as_of else None,
-                        "statuses": list(statuses) or None, "ranges": ranges}
+                        "statuses": list(statuses) or None, "ranges": ranges, "allocate": not stated_only}
         except ValueError:
             raise click.BadParameter(f"not a date (YYYY-MM-DD): {as_of!r}", param_hint="--as-of") from None
         return func(*args, settings=settings, **kwargs)

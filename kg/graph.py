@@ -78,14 +78,14 @@ class KnowledgeGraph:
 
     # -- projection ------------------------------------------------------------------------
     def legs(self, as_of: dt.date | str | None = None, statuses: Iterable[str] | None = None,
-             ranges: Ranges = "midpoint", group_subsidiaries: bool = False) -> nx.MultiDiGraph:
+             ranges: Ranges = "midpoint", group_subsidiaries: bool = False, allocate: bool = True) -> nx.MultiDiGraph:
         """The deal legs that count under these settings (see :mod:`kg.projection.legs`); cached."""
-        settings = Settings.of(as_of, statuses, ranges)
+        settings = Settings.of(as_of, statuses, ranges, allocate)
         tables = self._projection_tables()  # first: a new store generation drops the cached legs
         key = (settings, group_subsidiaries)
         if key not in self._legs:
             if group_subsidiaries:  # merged from the cached legs, not projected again
-                legs = consolidate(self.legs(as_of, statuses, ranges))
+                legs = consolidate(self.legs(as_of, statuses, ranges, allocate=allocate))
                 legs.graph["settings"] = {**legs.graph["settings"], "group_subsidiaries": True}
             else:
                 legs = deal_legs(self.store, settings, tables=tables)

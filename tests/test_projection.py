@@ -28,7 +28,10 @@ def legs(g: kg.KnowledgeGraph, **settings: object) -> dict[tuple[str, str, str],
 def test_pick_ranges() -> None:
     assert pick(5.0, None, None, "min") == 5.0
     assert (pick(None, 2.0, 6.0, "min"), pick(None, 2.0, 6.0, "max"), pick(None, 2.0, 6.0, "midpoint")) == (2, 6, 4)
-    assert pick(None, None, 7.0, "min") == 7.0 and pick(None, 3.0, None, "max") == 3.0
+    # "up to 7" is the range 0..7: min counts 0, max and midpoint the one figure stated
+    assert (pick(None, None, 7.0, "min"), pick(None, None, 7.0, "max"), pick(None, None, 7.0, "midpoint")) == (0, 7, 7)
+    assert pick(None, None, 7.0, "min", approximate=True) == 7.0  # "almost 7" is near 7 in every mode
+    assert pick(None, 3.0, None, "max") == 3.0  # "over 3": no upper end is stated
     assert pick(None, None, None, "midpoint") is None
 
 
@@ -79,7 +82,8 @@ def test_money_flows_aggregate_money_legs(graph: kg.KnowledgeGraph) -> None:
         ("alpha-lab", "gamma-chips"): (0.0, 1),
     }
     assert flows.graph["settings"] == {"as_of": "2025-06-01", "statuses": ["announced", "closed", "committed",
-                                                                           "in_progress"], "ranges": "midpoint"}
+                                                                           "in_progress"], "ranges": "midpoint",
+                                       "allocation": "equal"}
     assert flows.nodes["beta-cloud"]["wikidata"] == "Q42" and flows.nodes["alpha-lab"]["aliases"] == ["Alpha-Labor"]
 
 

@@ -131,12 +131,16 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
         if Status(claim["status"]) not in settings.statuses:
             continue
         value, low, high = claim["usd"]
+        part_of = one(d, A + "partOf")
+        amount = pick(value, low, high, settings.ranges, claim["approximate"])
         graph.graph["deals"][deal] = {
             "kind": kind.value, "title": title, "status": claim["status"], "date": claim["date"],
-            "evidence": claim["evidence"], "amount_usd": pick(value, low, high, settings.ranges),
+            "evidence": claim["evidence"], "amount_usd": amount,
             "amount_min_usd": low if value is None else value, "amount_max_usd": high if value is None else value,
-            "is_range": value is None and (low is not None or high is not None), "undisclosed": claim["undisclosed"],
+            "is_range": value is None and (low is not None or high is not None),
+            "approximate": claim["approximate"], "undisclosed": claim["undisclosed"] or amount is None,
             "native_amount": claim["native"], "claim": claim["iri"],
+            "part_of": None if part_of is None else one(part_of, A + "recordId"),
             "sources": [c["source"] for c in sorted(claims, key=lambda c: (c["date"], c["iri"]))]}
         parties = {}
         for part in props[d][A + "hasParticipation"]:
@@ -164,20 +168,49 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
             flow = parties[giver][1]
             for taker in takers:
                 own = figures.get(giver if flow is Flow.MONEY else taker)
-                figure = own[:3] if own and any(x is not None for x in own[:3]) else (
-                    claim["usd"] if single else (None, None, None))
+                if own and any(x is not None for x in own[:3]):
+                    figure, basis = own[:3], "stated"
+                elif single:
+                    figure, basis = claim["usd"], "total"
+                else:
+                    figure, basis = (None, None, None), "undisclosed"
                 stake = (figures.get(taker) or (None,) * 4)[3] if flow is Flow.EQUITY else None
-                legs.append((giver, taker, flow, figure, stake))
+                legs.append([giver, taker, flow, figure, stake, basis])
+        if settings.allocate:  # the unstated remainder of the total, split equally among the open money legs
+            money = [leg for leg in legs if leg[2] is Flow.MONEY]
+            open_legs = [leg for leg in money if leg[5] == "undisclosed"]
+            stated = [leg for leg in money if leg[5] == "stated"]
+            if open_legs:
+                def share(k: int) -> float | None:
+                    total = value if value is not None else (low, high)[k - 1]
+                    if total is None:
+                        return None
+                    spent = sum((leg[3][0] if leg[3][0] is not None else leg[3][k]) or 0.0 for leg in stated)
+                    left = (total - spent) / len(open_legs)
+                    return left if left > 0 else None
+                point = value is not None and all(leg[3][0] is not None for leg in stated)
+                each = (share(1), None, None) if point else (None, share(1), share(2))
+                if any(x is not None for x in each):
+                    for leg in open_legs:
+                        leg[3], leg[5] = each, "allocated_equal"
+                    paid = {(leg[0], leg[1]): leg for leg in open_legs}
+                    for leg in legs:  # what comes back for an allocated payment carries its figure
+                        back = paid.get((leg[1], leg[0]))
+                        if leg[2] is not Flow.MONEY and leg[5] == "undisclosed" and back is not None:
+                            leg[3], leg[5] = back[3], "allocated_equal"
         has_money = any(leg[2] is Flow.MONEY for leg in legs)
-        for i, (giver, taker, flow, (value, low, high), stake) in enumerate(legs):
+        for i, (giver, taker, flow, (value_, low_, high_), stake, basis) in enumerate(legs):
+            if flow is not Flow.MONEY and all(x is None for x in (value_, low_, high_)):
+                basis = None
             graph.add_edge(
                 giver, taker, key=f"{deal}:{giver}:{taker}:{flow.value}", deal=deal, deal_iri=d, title=title,
                 kind=kind.value, category=CATEGORY[kind], flow=flow.value,
                 primary=(flow is Flow.MONEY) if has_money else i == 0, status=claim["status"],
-                evidence=claim["evidence"], date=claim["date"], amount_usd=pick(value, low, high, settings.ranges),
-                amount_min_usd=low if value is None else value, amount_max_usd=high if value is None else value,
-                approximate=claim["approximate"] or (value is None and (low is None) != (high is None)),
-                undisclosed=claim["undisclosed"] or all(x is None for x in (value, low, high)),
+                evidence=claim["evidence"], date=claim["date"],
+                amount_usd=pick(value_, low_, high_, settings.ranges, claim["approximate"]),
+                amount_min_usd=low_ if value_ is None else value_, amount_max_usd=high_ if value_ is None else value_,
+                approximate=claim["approximate"] or (value_ is None and (low_ is None) != (high_ is None)),
+                undisclosed=claim["undisclosed"] or all(x is None for x in (value_, low_, high_)), basis=basis,
                 native_amount=claim["native"], stake=stake, in_cycle=False)
     return graph
 
@@ -194,6 +227,7 @@ SETTINGS = [
     {"as_of": "2025-01-01"}, {"as_of": "2025-02-15"}, {"as_of": "2025-03-01", "ranges": "min"},
     {"as_of": "2025-03-20", "statuses": [s.value for s in Status], "ranges": "max"},
     {"as_of": "2025-06-01"}, {"as_of": "2025-06-01", "statuses": ["announced", "rumoured"]},
+    {"as_of": "2025-06-01", "allocate": False}, {"as_of": "2025-06-01", "ranges": "min"},
 ]
 
 
@@ -214,9 +248,16 @@ def test_the_cases_the_reference_covers(graph: kg.KnowledgeGraph) -> None:
     # partnership: partners serve each other; no money, so the first leg in role-then-id order is primary
     assert legs["alpha-gamma-partnership:alpha-lab:gamma-chips:services"]["primary"]
     assert not legs["alpha-gamma-partnership:gamma-chips:alpha-lab:services"]["primary"]
-    # two investors: the round's total is no one leg's; Epsilon's own figure and stake are
+    # two investors: Epsilon's own figure and stake are stated; Beta gets what the total (over $1B) leaves
     assert legs["alpha-round:epsilon-fund:alpha-lab:money"]["amount_usd"] == 5e8
-    assert legs["alpha-round:beta-cloud:alpha-lab:money"]["amount_usd"] is None
+    assert legs["alpha-round:epsilon-fund:alpha-lab:money"]["basis"] == "stated"
+    beta = legs["alpha-round:beta-cloud:alpha-lab:money"]
+    assert (beta["amount_usd"], beta["amount_min_usd"], beta["basis"]) == (5e8, 5e8, "allocated_equal")
+    assert legs["alpha-round:alpha-lab:beta-cloud:equity"]["amount_usd"] == 5e8  # its equity mirrors it
+    stated_only = deal_legs(graph.store, Settings.of("2025-06-01", allocate=False))
+    beta = next(d for _u, _v, k, d in stated_only.edges(keys=True, data=True)
+                if k == "alpha-round:beta-cloud:alpha-lab:money")
+    assert (beta["amount_usd"], beta["basis"]) == (None, "undisclosed")
     assert legs["alpha-round:alpha-lab:epsilon-fund:equity"]["stake"] == pytest.approx(0.1)
     assert not any(k.startswith("gamma-beta-cancelled") for k in legs)
 

@@ -54,32 +54,53 @@ COUNTER: dict[Role, tuple[Role, ...]] = {
 
 @dataclass(frozen=True)
 class Settings:
-    """What a projection counts; stated in every result built on it."""
+    """What a projection counts; stated in every result built on it.
+
+    ``allocate``: when several parties give money in a deal and the source states only the total (or
+    only some parties' figures), the unstated remainder is split equally among the givers without a
+    figure of their own (basis ``allocated_equal``); ``False`` keeps stated figures only, and those
+    legs stay undisclosed.
+    """
 
     as_of: dt.date = field(default_factory=dt.date.today)
     statuses: frozenset[Status] = DEFAULT_STATUSES
     ranges: Ranges = "midpoint"
+    allocate: bool = True
 
     @classmethod
     def of(cls, as_of: dt.date | str | None = None, statuses: Iterable[str | Status] | None = None,
-           ranges: Ranges = "midpoint") -> Settings:
+           ranges: Ranges = "midpoint", allocate: bool = True) -> Settings:
         if ranges not in ("min", "max", "midpoint"):
             raise ValueError(f"ranges must be min, max or midpoint, got {ranges!r}")
         day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or dt.date.today())
         chosen = DEFAULT_STATUSES if statuses is None else frozenset(Status(s) for s in statuses)
-        return cls(day, chosen, ranges)
+        return cls(day, chosen, ranges, bool(allocate))
 
     def describe(self) -> dict[str, object]:
         return {"as_of": self.as_of.isoformat(), "statuses": sorted(s.value for s in self.statuses),
-                "ranges": self.ranges}
+                "ranges": self.ranges, "allocation": "equal" if self.allocate else "stated only"}
 
 
-def pick(value: float | None, low: float | None, high: float | None, ranges: Ranges) -> float | None:
-    """One figure from a point or a range: "up to" has only ``high``, "over" only ``low``."""
+def pick(value: float | None, low: float | None, high: float | None, ranges: Ranges,
+         approximate: bool = False) -> float | None:
+    """One figure from a point or a range, as ``ranges`` counts it.
+
+    A point counts as stated; "between low and high" as low, high or their midpoint. "Up to high"
+    (no low) is the range 0 to high: ``min`` counts 0, ``max`` and ``midpoint`` count high (the one
+    figure the source gives); an approximate bound ("almost", "nearly") counts as the bound in every
+    mode. "Over low" (no high) has no upper end: every mode counts low.
+
+    >>> pick(None, 10.0, 20.0, "midpoint"), pick(None, None, 6.5, "min"), pick(None, None, 6.5, "max")
+    (15.0, 0.0, 6.5)
+    >>> pick(None, None, 600.0, "min", approximate=True), pick(None, 100.0, None, "max")
+    (600.0, 100.0)
+    """
     if value is not None:
         return value
     if low is not None and high is not None:
         return {"min": low, "max": high, "midpoint": (low + high) / 2}[ranges]
+    if low is None and high is not None and ranges == "min" and not approximate:
+        return 0.0
     return low if low is not None else high
 
 
@@ -116,7 +137,7 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
         _add_deals(graph, counted, settings.ranges, _sources(tables, counted["deal"].tolist()))
-        _add_legs(graph, legs, settings.ranges)
+        _add_legs(graph, legs, settings)
     return graph
 
 
@@ -150,10 +171,14 @@ def _dates(column: pd.Series) -> list[dt.date]:
     return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
 
 
-def _picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges) -> np.ndarray:
+def _picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges,
+            approximate: np.ndarray | None = None) -> np.ndarray:
     """:func:`pick`, vectorised over NaN-for-None arrays."""
     both = {"min": low, "max": high, "midpoint": (low + high) / 2}[ranges]
     one = np.where(np.isnan(low), high, low)
+    if ranges == "min":  # "up to" starts at zero unless it is an approximate bound
+        exact = np.ones(len(value), dtype=bool) if approximate is None else ~approximate
+        one = np.where(np.isnan(low) & ~np.isnan(high) & exact, 0.0, one)
     return np.where(~np.isnan(value), value, np.where(~np.isnan(low) & ~np.isnan(high), both, one))
 
 
@@ -161,17 +186,20 @@ def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges,
                sources: dict[str, list[dict[str, object]]]) -> None:
     value, low, high = (counted[c].to_numpy(dtype=float) for c in ("value_usd", "min_usd", "max_usd"))
     stated = ~np.isnan(value)
+    approximate = counted["approximate"].to_numpy(dtype=bool)
     amount, low_, high_ = (_none(x) for x in (
-        _picked(value, low, high, ranges), np.where(stated, value, low), np.where(stated, value, high)))
+        _picked(value, low, high, ranges, approximate), np.where(stated, value, low), np.where(stated, value, high)))
     is_range = (~stated & (~np.isnan(low) | ~np.isnan(high))).tolist()
     graph.graph["deals"].update(
         (deal, {"kind": kind, "title": title, "status": status, "date": day, "evidence": evidence, "amount_usd": a,
-                "amount_min_usd": lo, "amount_max_usd": hi, "is_range": r, "undisclosed": u, "native_amount": native,
-                "claim": claim, "sources": sources[deal]})
-        for deal, kind, title, status, day, evidence, a, lo, hi, r, u, native, claim in zip(
+                "amount_min_usd": lo, "amount_max_usd": hi, "is_range": r, "approximate": ap,
+                "undisclosed": u or a is None, "native_amount": native, "claim": claim, "part_of": part_of,
+                "sources": sources[deal]})
+        for deal, kind, title, status, day, evidence, a, lo, hi, r, ap, u, native, claim, part_of in zip(
             counted["deal"].tolist(), counted["kind"].tolist(), counted["title"].tolist(), counted["status"].tolist(),
             _dates(counted["date"]), counted["evidence"].tolist(), amount, low_, high_, is_range,
-            counted["undisclosed"].tolist(), _texts(counted["native"]), counted["claim"].tolist(), strict=True))
+            approximate.tolist(), counted["undisclosed"].tolist(), _texts(counted["native"]),
+            counted["claim"].tolist(), _texts(counted["part_of"]), strict=True))
 
 
 _SOURCE_ROWS: weakref.WeakKeyDictionary[Tables, dict[str, list[tuple]]] = weakref.WeakKeyDictionary()
@@ -236,8 +264,10 @@ def _legs(tables: Tables, counted: pd.DataFrame) -> pd.DataFrame:
 
     Whom each party hands its flow to: the parties in its counter-role; partners of a joint venture
     deal with the venture, not with each other; partners of a partnership (no venture) deal with each
-    other. The deal's total belongs to a leg only when one party pays exactly one other; a payer's own
-    stated amount wins over it.
+    other. A payer's own stated amount is its leg's figure (basis ``stated``); the deal's total is the
+    leg's when one party pays exactly one other (``total``); otherwise the unstated remainder of the
+    total is split equally among the money legs without a figure (``allocated_equal``, see
+    :class:`Settings`).
     """
     row = pd.Index(counted["deal"]).get_indexer(tables.parties["deal"])  # the counted claim of each party's deal
     parties = tables.parties[row >= 0]
@@ -288,37 +318,97 @@ def _figures(figures: pd.DataFrame, legs: pd.DataFrame, payer: np.ndarray,
     return own, stake
 
 
-def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, ranges: Ranges) -> None:
+# How a leg's amount was found (the ``basis`` of each leg; None for legs that carry no money).
+STATED, TOTAL, ALLOCATED, UNDISCLOSED = "stated", "total", "allocated_equal", "undisclosed"
+
+
+def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings) -> None:
     own = legs[["own_value", "own_min", "own_max"]].to_numpy(dtype=float)
     claimed = legs[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)
-    has_own = ~np.isnan(own).all(axis=1)
-    usd = np.where(has_own[:, None], own, np.where(legs["single"].to_numpy()[:, None], claimed, np.nan))
-    value, low, high = usd[:, 0], usd[:, 1], usd[:, 2]
-    stated = ~np.isnan(value)
     flow = legs["gives"].to_numpy(dtype=object)
     money = flow == Flow.MONEY.value
+    has_own = ~np.isnan(own).all(axis=1)
+    single = legs["single"].to_numpy(dtype=bool)
+    usd = np.where(has_own[:, None], own, np.where(single[:, None], claimed, np.nan))
+    basis = np.where(has_own, STATED, np.where(single, TOTAL, UNDISCLOSED)).astype(object)
+    if settings.allocate:
+        share = _equal_shares(legs, own, claimed, money & ~has_own & ~single, money & has_own)
+        take = ~np.isnan(share).all(axis=1)
+        usd[take], basis[take] = share[take], ALLOCATED
+        # what comes back for an allocated payment (the investor's equity) carries the same figure
+        mirror = _mirror(legs, money)
+        back = ~money & ~has_own & (mirror >= 0)
+        back[back] = take[mirror[back]]
+        usd[back], basis[back] = usd[mirror[back]], ALLOCATED
+    basis[~money & np.isnan(usd).all(axis=1)] = None
+    value, low, high = usd[:, 0], usd[:, 1], usd[:, 2]
+    stated = ~np.isnan(value)
     stake = np.where(flow == Flow.EQUITY.value, legs["taker_stake"].to_numpy(dtype=float), np.nan)
     deals, kinds = legs["deal"].tolist(), legs["kind"].tolist()
     category = {kind.value: CATEGORY[kind] for kind in DealKind}
-    approximate = legs["approximate"].to_numpy(dtype=bool) | (~stated & (np.isnan(low) != np.isnan(high)))
+    claim_approximate = legs["approximate"].to_numpy(dtype=bool)
+    approximate = claim_approximate | (~stated & (np.isnan(low) != np.isnan(high)))
     undisclosed = legs["undisclosed"].to_numpy(dtype=bool) | np.isnan(usd).all(axis=1)
     primary = np.where(legs["with_money"].to_numpy(), money, legs["first"].to_numpy())
     graph.add_edges_from((
         (giver, taker, f"{deal}:{giver}:{taker}:{flow}",
          {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
           "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
-          "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und,
+          "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und, "basis": how,
           "native_amount": native, "stake": stake_, "in_cycle": False})
-        for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, native,
+        for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how, native,
         stake_ in zip(
             legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),
             primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), _dates(legs["date"]),
-            _none(_picked(value, low, high, ranges)), _none(np.where(stated, value, low)),
-            _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), _texts(legs["native"]),
-            _none(stake), strict=True)))
+            _none(_picked(value, low, high, settings.ranges, claim_approximate)), _none(np.where(stated, value, low)),
+            _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), basis.tolist(),
+            _texts(legs["native"]), _none(stake), strict=True)))
 
 
-LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake")
+def _mirror(legs: pd.DataFrame, money: np.ndarray) -> np.ndarray:
+    """For each leg, the row of the money leg of the same deal that runs the other way (-1 if none)."""
+    deal, giver, taker = (legs[c].to_numpy(dtype=object) for c in ("deal", "org", "org_to"))
+    keys = pd.Index(pd.MultiIndex.from_arrays([deal[money], giver[money], taker[money]]))
+    found = keys.get_indexer(pd.MultiIndex.from_arrays([deal, taker, giver])) if len(legs) else np.zeros(0, int)
+    return np.where(found >= 0, np.flatnonzero(money)[found] if len(keys) else -1, -1)
+
+
+def _equal_shares(legs: pd.DataFrame, own: np.ndarray, claimed: np.ndarray, open_: np.ndarray,
+                  stated: np.ndarray) -> np.ndarray:
+    """(value, min, max) of each open money leg's equal share of what its deal's total leaves after the
+    parties' stated figures; NaN where the total is undisclosed or nothing is left.
+
+    Each bound is split on its own: the total's low (or point) less the stated lows, over the open
+    legs; likewise the highs. A share is a point when the total and every stated figure are points.
+    """
+    out = np.full((len(legs), 3), np.nan)
+    if not open_.any():
+        return out
+    deal = legs["deal"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(deal)
+    n = np.bincount(codes[open_], minlength=len(uniques)).astype(float)
+
+    def bound(figures: np.ndarray, k: int) -> np.ndarray:
+        return np.where(np.isnan(figures[:, 0]), figures[:, k], figures[:, 0])
+
+    def spent(k: int) -> np.ndarray:
+        return np.bincount(codes[stated], weights=np.nan_to_num(bound(own, k)[stated]), minlength=len(uniques))
+
+    points = np.bincount(codes[stated], weights=np.isnan(own[stated, 0]).astype(float), minlength=len(uniques)) == 0
+    share = {}
+    for k in (1, 2):
+        with np.errstate(divide="ignore", invalid="ignore"):  # deals without open legs: no share
+            left = (bound(claimed, k) - spent(k)[codes]) / n[codes]
+        share[k] = np.where(left > 0, left, np.nan)
+    point = ~np.isnan(claimed[:, 0]) & points[codes]
+    out[:, 0] = np.where(point, share[1], np.nan)
+    out[:, 1] = np.where(point, np.nan, share[1])
+    out[:, 2] = np.where(point, np.nan, share[2])
+    out[~open_] = np.nan
+    return out
+
+
+LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake", "basis")
 
 
 def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
@@ -354,7 +444,8 @@ def derived(legs: nx.MultiDiGraph, name: str, build: Callable[[nx.MultiDiGraph],
 
 @bulk
 def _leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
-    rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"])
+    rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"],
+             d.get("basis"))
             for u, v, k, d in legs.edges(keys=True, data=True)]
     columns = list(zip(*rows, strict=True)) or [()] * len(LEG_COLUMNS)
     numeric = {"amount_usd", "stake"}  # None becomes NaN

@@ -35,7 +35,7 @@ from kg.rdf import namespaces as ns
 from kg.records.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
-FORMAT = 2  # bump when the tables change shape: older cache files are then read again from the store
+FORMAT = 3  # bump when the tables change shape: older cache files are then read again from the store
 CACHE_DIR, CACHE_FILE = "cache", "projection.pickle"
 
 _P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
@@ -86,9 +86,10 @@ ORG_TYPES = _P + "SELECT ?org ?code WHERE { " + _sub("?org", "?org a aikg:Organi
 ORG_PROPS = _P + """
 SELECT ?org ?p ?o WHERE { ?org a aikg:Organisation ; ?p ?o .
   VALUES ?p { skos:altLabel aikg:parentOrganisation aikg:wikidataId aikg:lei aikg:ticker } }"""
-DEALS = _P + "SELECT ?deal ?kind ?title WHERE { " + _sub("?d", "?d a aikg:Deal") \
+DEALS = _P + "SELECT ?deal ?kind ?title ?part_of WHERE { " + _sub("?d", "?d a aikg:Deal") \
     + _sub("?d ?deal", "?d aikg:recordId ?deal") + _sub("?d ?kind", "?d aikg:dealKind ?kind") \
-    + _sub("?d ?title", "?d rdfs:label ?title") + " }"
+    + _sub("?d ?title", "?d rdfs:label ?title") \
+    + "OPTIONAL " + _sub("?d ?part_of", "?d aikg:partOf ?w . ?w aikg:recordId ?part_of") + " }"
 CLAIMS = _P + "SELECT ?c ?date ?status ?evidence ?preferred ?source ?quote " + _AMOUNT_VARS + " WHERE { " \
     + _code("c", "aikg:status", "status", Status) + _code("c", "aikg:evidence", "evidence", Evidence) \
     + _sub("?c ?date", "?c aikg:claimDate ?date") + _sub("?c ?quote", "?c aikg:quote ?quote") \
@@ -127,7 +128,7 @@ class Tables:
     * ``orgs``: iri, id, label (ordered by id); ``org_types``: iri, code (in the order of
       :class:`~kg.records.vocab.OrgType`: the first known type colours the node);
       ``org_props``: iri, p, o (aliases, parent, wikidata, lei, ticker; in the store's order);
-    * ``deals``: deal, kind, title (ordered by deal);
+    * ``deals``: deal, kind, title, part_of (the deal it is a part of, or None; ordered by deal);
     * ``claims``: deal, claim (IRI), date (datetime64[D]), status, evidence, preferred, source, quote,
       value_usd, min_usd, max_usd (float, NaN when not stated), native (e.g. "EUR 1.3B" or None),
       approximate, undisclosed; ordered by deal, preferred, date, claim, so that the last claim of a
@@ -205,8 +206,9 @@ def read(store: Store) -> Tables:
     org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
     org_props = _frame(store, ORG_PROPS, ["org", "p", "o"]).rename(columns={"org": "iri"})
 
-    deals = _frame(store, DEALS, ["deal", "kind", "title"])
+    deals = _frame(store, DEALS, ["deal", "kind", "title", "part_of"])
     deals = deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
+    deals["part_of"] = deals["part_of"].replace("", None)
     deal_ids = {ns.record("deal", d): d for d in deals["deal"].tolist()}
 
     cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT]

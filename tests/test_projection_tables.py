@@ -181,15 +181,13 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
             open_legs = [leg for leg in money if leg[5] == "undisclosed"]
             stated = [leg for leg in money if leg[5] == "stated"]
             if open_legs:
-                def share(k: int) -> float | None:
-                    total = value if value is not None else (low, high)[k - 1]
-                    if total is None:
-                        return None
-                    spent = sum((leg[3][0] if leg[3][0] is not None else leg[3][k]) or 0.0 for leg in stated)
-                    left = (total - spent) / len(open_legs)
-                    return left if left > 0 else None
+                spent = [sum((leg[3][0] if leg[3][0] is not None else leg[3][k]) or 0.0 for leg in stated)
+                         for k in (0, 1, 2)]
+                totals = [None, value if value is not None else low, value if value is not None else high]
+                left = [None if totals[k] is None else (totals[k] - spent[k]) / len(open_legs) for k in (0, 1, 2)]
+                shares = [x if x is not None and x > 0 else None for x in left]
                 point = value is not None and all(leg[3][0] is not None for leg in stated)
-                each = (share(1), None, None) if point else (None, share(1), share(2))
+                each = (shares[1], None, None) if point else (None, shares[1], shares[2])
                 if any(x is not None for x in each):
                     for leg in open_legs:
                         leg[3], leg[5] = each, "allocated_equal"

@@ -77,12 +77,14 @@ def settings_options(func: Callable) -> Callable:
     return wrapper
 
 
-def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict) -> None:
-    """Print a result with the settings it rests on: a header line, or an envelope in JSON."""
+def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict, figures: dict | None = None) -> None:
+    """Print a result with the settings it rests on: a header line, or an envelope in JSON (where
+    ``figures``, plain numbers, stand in for the formatted ``about`` texts when given)."""
     line = "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in about.items())
     if fmt == "json":
         rows = json.loads(frame.to_json(orient="records", date_format="iso"))
-        click.echo(json.dumps({"title": title, **about, "rows": rows}, indent=2, ensure_ascii=False))
+        envelope = {"title": title, **(about if figures is None else figures), "rows": rows}
+        click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
         err_console.print(f"{title} ({line})", markup=False, soft_wrap=True)
@@ -278,12 +280,18 @@ def concentration(data: Path, out: Path, settings: dict, x: str | None, kind: st
     if x is None and kind != "market":
         raise click.UsageError("give an organisation, or --kind market")
     result = _load(data, out).concentration(x, kind, **settings)  # type: ignore[arg-type]
-    hhi = "n/a (no known amounts)" if result.hhi is None else f"{result.hhi:,.0f} ({result.label})"
+    if result.hhi is None:
+        hhi = "n/a (no known amounts)"
+    else:
+        hhi = f"{result.hhi:,.0f} ({result.label}) over the known amounts"
+        if result.undisclosed:
+            hhi += f"; with the undisclosed legs anywhere from {result.hhi_low:,.0f} to {result.hhi_high:,.0f}"
     about = {**result.settings, "HHI": hhi,
-             "top-1 share": "n/a" if result.top1 is None else f"{result.top1:.1%}",
-             "top-3 share": "n/a" if result.top3 is None else f"{result.top3:.1%}",
-             "legs without a figure": str(result.undisclosed)}
-    emit_with_settings(result.table, fmt, f"Concentration of {x or 'the market'}: {kind}", about)
+             "top-1 share (known)": "n/a" if result.top1 is None else f"{result.top1:.1%}",
+             "top-3 share (known)": "n/a" if result.top3 is None else f"{result.top3:.1%}",
+             "legs with a figure": f"{result.known_legs} of {result.legs}"}
+    emit_with_settings(result.table, fmt, f"Concentration of {x or 'the market'}: {kind}", about,
+                       {**result.settings, **result.summary()})
 
 
 @main.command()

@@ -22,9 +22,9 @@ from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
-from kg.projection import names
 from kg.projection import tables as projection_tables
 from kg.projection.legs import Ranges, Settings, consolidate, deal_legs, money_flows
+from kg.records import names
 from kg.records.vocab import Status
 from kg.store import EmbeddedStore, RemoteStore, Store, queries
 from kg.store import stats as stats_stage
@@ -105,7 +105,7 @@ class KnowledgeGraph:
     def resolve(self, org: str, legs: nx.MultiDiGraph | None = None) -> str:
         """The id of the organisation ``org`` names (id, name or alias, any case) in ``legs`` (default: the
         projection as of today), or the group it was merged into (AWS → Amazon); a miss raises
-        :class:`~kg.projection.names.UnknownOrganisation` with the closest names."""
+        :class:`~kg.records.names.UnknownOrganisation` with the closest names."""
         return names.resolve(self.legs() if legs is None else legs, org)
 
     def flows(self, **settings: Any) -> nx.DiGraph:

@@ -19,3 +19,12 @@ def browser() -> Iterator[Any]:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def real_graph(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The bundled data, built once for every test module that reads it."""
+    import kg
+    from kg.paths import DEFAULT_DATA
+
+    return kg.load(DEFAULT_DATA, tmp_path_factory.mktemp("real-shared") / "out")

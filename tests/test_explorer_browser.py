@@ -122,9 +122,11 @@ def test_kind_status_and_amount_filters(sample: Probe) -> None:
     assert sample.stats()["visibleEdges"] == sum(1 for e in legs if e["s"] != "announced")
     sample.page.check("#filter-statuses input[value='announced']")
     sample.page.select_option("#min-amount", "10000000000")
-    big = [e for e in legs if e["a"] is not None and e["a"] >= 1e10]
+    # the filter compares the deal's own amount ("da"), not the leg's: every leg of a $10B deal stays
+    big = [e for e in legs if (e["da"] if e.get("da") is not None else e["a"]) is not None
+           and (e["da"] if e.get("da") is not None else e["a"]) >= 1e10]
     assert sample.stats()["visibleEdges"] == len(big)
-    amounts = sample.page.evaluate("aikgExplorer.edgesView.get().map(e => e.a)")
+    amounts = sample.page.evaluate("aikgExplorer.edgesView.get().map(e => (e.da != null ? e.da : e.a))")
     assert all(a >= 1e10 for a in amounts)
 
 

@@ -117,6 +117,7 @@ def _reference_flows(legs: nx.MultiDiGraph) -> dict[tuple[str, str], tuple[float
 
 
 def _reference_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> dict[tuple[str, str], dict[str, float]]:
+    """Each pair's channels, and ``missing``: its claims (equity, backlog, credit) without a figure."""
     found: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     invested: dict[tuple[str, str], float] = defaultdict(float)
     latest: dict[tuple[str, str], tuple] = {}
@@ -124,16 +125,18 @@ def _reference_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> dict[
         amount, pair, back = leg["amount_usd"], (taker, giver), (giver, taker)
         if leg["flow"] == "equity" and leg["kind"] != "warrant":
             invested[pair] += amount or 0.0
-            found[pair]  # the pair exists even without a figure
+            found[pair]["missing"] += amount is None  # the pair exists even without a figure
             if leg["stake"] is not None:
                 latest[pair] = max(latest.get(pair, (leg["date"], 0.0)), (leg["date"], leg["stake"]))
-        elif amount is None or leg["flow"] != "money":
+        elif leg["flow"] != "money":
             continue
-        elif leg["kind"] in COMMERCIAL_KINDS:
-            found[pair]["contracted_revenue"] += amount
-            found[back]["supplier_dependence"] += amount
+        elif leg["kind"] in COMMERCIAL_KINDS:  # a leg without a figure adds nothing but is counted
+            found[pair]["contracted_revenue"] += amount or 0.0
+            found[pair]["missing"] += amount is None
+            found[back]["supplier_dependence"] += amount or 0.0
         elif leg["kind"] == "debt_financing":
-            found[back]["credit"] += amount
+            found[back]["credit"] += amount or 0.0
+            found[back]["missing"] += amount is None
     for pair, cost in invested.items():
         stake, size = latest.get(pair), sizes.get(pair[1])
         found[pair]["equity_at_risk"] = stake[1] * size.usd if stake and size else cost
@@ -165,8 +168,11 @@ def test_vectorised_inputs_equal_the_leg_by_leg_definitions(seed: int) -> None:
     frame = direct_exposures(legs, sizes)
     channels = ["equity_at_risk", "contracted_revenue", "credit", "supplier_dependence"]
     got = {(r.holder, r.on, c): getattr(r, c) for r in frame.itertuples() for c in channels if getattr(r, c)}
-    want = {(*pair, c): x for pair, ch in _reference_exposures(legs, sizes).items() for c, x in ch.items() if x}
+    reference = _reference_exposures(legs, sizes)
+    want = {(*pair, c): x for pair, ch in reference.items() for c, x in ch.items() if x and c != "missing"}
     assert got == pytest.approx(want)
+    assert {(r.holder, r.on): r.undisclosed_legs for r in frame.itertuples()} == \
+        {pair: ch.get("missing", 0) for pair, ch in reference.items()}
     assert {(r.holder, r.on) for r in frame.itertuples()} == set(_reference_exposures(legs, sizes))
     assert (frame.at_risk == frame.equity_at_risk + frame.contracted_revenue + frame.credit).all()
     assert {(u, v): d["liability"] for u, v, d in liabilities(legs).edges(data=True)} == \

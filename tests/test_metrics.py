@@ -42,8 +42,10 @@ def test_exposed_to_ranks_and_uses_the_stake_when_dated(graph: kg.KnowledgeGraph
     # on 15 March only the first claim is known: a 40% stake; Alpha's size is its USD 100B valuation (minimum)
     assert row.equity_at_risk == pytest.approx(0.4 * 100e9)
     assert row.contracted_revenue == 8e9 and row.at_risk == pytest.approx(48e9)
-    later = graph.exposed_to("alpha-lab", as_of=AS_OF)
-    assert later.org.tolist() == ["beta-cloud"] and later.at_risk.tolist() == [23e9]
+    later = graph.exposed_to("alpha-lab", as_of=AS_OF).set_index("org")
+    assert later.index.tolist() == ["beta-cloud", "gamma-chips"] and later.at_risk.tolist() == [23e9, 0.0]
+    # Gamma's chip sale to Alpha has no figure: listed with it, never as a claim of 0
+    assert later.at["gamma-chips", "undisclosed_legs"] == 1 and later.at["beta-cloud", "undisclosed_legs"] == 0
 
 
 def test_concentration(graph: kg.KnowledgeGraph) -> None:

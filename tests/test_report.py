@@ -119,9 +119,11 @@ def documents(page: str) -> list[list[tuple[str, dict[str, str | None]]]]:
 
 def test_headline_states_settings_and_counts(report: Any, page: str) -> None:
     text = section(page, "headline")
-    assert "$23B" in text  # $15B + $8B with a known amount
+    # separate lines, never one sum: $15B of equity funding, $8B of compute commitments, chips undisclosed
+    assert "$23B" not in text
     assert "3 deals counted, of 3 in the data" in text
-    assert "committed in 2 deals with a known amount (1 undisclosed)" in text
+    assert "$15B equity funding in 1 deals with a known amount (0 undisclosed)" in text
+    assert "$8B compute and chip purchase commitments in 1 deals (1 undisclosed)" in text
     assert "3 sources, 9 claims" in text
     as_of = report.settings["as_of"]
     assert f"Deals as they stood on {as_of}" in " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
@@ -198,7 +200,9 @@ def test_centrality_top(page: str) -> None:
 def test_summary_for_the_terminal(report: Any) -> None:
     summary = dict(report.summary())
     assert summary["deals counted"].startswith("3 of 3")
-    assert summary["total committed"].startswith("$23B in 2 deals")
+    assert summary["equity funding (rounds and investments)"].startswith("$15B in 1 deals")
+    assert summary["compute purchase commitments"].startswith("$8B in 1 deals")
+    assert summary["chip purchases"] == "$0 in 0 deals with a known amount (1 undisclosed)"
     assert summary["circular deals"] == "1 loop"
     assert summary["top exposure"] == "Beta Cloud to Alpha Lab: $23B at risk, 2.3% of its market cap"
     assert any("None of the major labs" in n for n in report.notes)

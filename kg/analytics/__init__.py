@@ -12,6 +12,7 @@ from kg.analytics.concentration import (
     concentration_label,
     hhi,
     hhi_bounds,
+    hhi_bounds_undisclosed,
     top_k_shares,
 )
 from kg.analytics.contagion import ClearingResult, debtrank, debtrank_impact, eisenberg_noe
@@ -32,6 +33,7 @@ __all__ = [
     "eisenberg_noe",
     "hhi",
     "hhi_bounds",
+    "hhi_bounds_undisclosed",
     "look_through",
     "money_cycles",
     "pagerank",

@@ -16,6 +16,7 @@ __all__ = [
     "concentration_label",
     "hhi",
     "hhi_bounds",
+    "hhi_bounds_undisclosed",
     "top_k_shares",
 ]
 
@@ -191,3 +192,69 @@ def hhi_bounds(known_shares: Iterable[float], max_other_share: float = 10.0) -> 
     pieces = math.floor(rest / max_other_share)
     left = rest - pieces * max_other_share
     return low, low + pieces * max_other_share**2 + left * left
+
+
+def hhi_bounds_undisclosed(known: Mapping[Hashable, float], undisclosed: Iterable[Hashable]) -> tuple[float, float]:
+    """Range of HHI consistent with known amounts and some amounts of unknown, unbounded size.
+
+    ``known`` holds each participant's known amount; ``undisclosed`` names the participants that also
+    have (or only have) amounts without a figure. Any non-negative value is possible for those, so an
+    undisclosed amount can dominate the total: the upper bound is 10,000 (a supremum). The lower bound
+    is the least HHI over every way of adding non-negative amounts to the named participants: for a
+    total ``S`` each named participant is raised to a common level (water-filling) while the others
+    keep their known amounts; the least value over ``S`` is found on a fine grid of ``1/S`` refined by
+    bounded search (within 0.01 HHI points), and tends to ``10,000 / m`` for ``m`` named participants
+    as ``S`` grows.
+
+    Parameters
+    ----------
+    known : mapping of participant to float
+        Known non-negative amounts (participants with only undisclosed amounts may be absent or 0).
+    undisclosed : iterable of participants
+        Participants with at least one amount without a figure.
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound (0–10,000 scale); both the HHI of ``known`` when nothing is undisclosed.
+
+    Example
+    -------
+    One known customer and one whose amount is undisclosed: anything from an even split (5,000) to
+    either of them alone (10,000).
+
+    >>> hhi_bounds_undisclosed({"oracle": 300.0}, ["openai"])
+    (5000.0, 10000.0)
+    >>> hhi_bounds_undisclosed({"a": 50.0, "b": 50.0}, [])
+    (5000.0, 5000.0)
+    """
+    from scipy.optimize import minimize_scalar
+
+    named = set(undisclosed)
+    if not named:
+        value = hhi(known)
+        return value, value
+    fixed = [float(v) for k, v in known.items() if k not in named]
+    floors = sorted(float(known.get(k, 0.0)) for k in named)
+    total_known = math.fsum(fixed) + math.fsum(floors)
+
+    def at(t: float) -> float:  # HHI (0-1 scale) at total 1/t: the named raised to a common level
+        shares = [a * t for a in fixed]
+        left = 1.0 - math.fsum(shares)  # the mass the named participants share
+        floor = [a * t for a in floors]
+        low, high = 0.0, 1.0
+        for _ in range(100):  # the level at which the raised floors hold exactly the mass left
+            mid = (low + high) / 2
+            low, high = (low, mid) if math.fsum(max(f, mid) for f in floor) > left else (mid, high)
+        return math.fsum(s * s for s in shares) + math.fsum(max(f, low) ** 2 for f in floor)
+
+    if total_known <= 0:
+        return 10_000.0 / len(floors), 10_000.0
+    t_max = 1.0 / total_known  # no undisclosed mass at all
+    grid = [t_max * i / 400 for i in range(1, 401)]
+    values = [at(t) for t in grid]
+    best = min(range(len(grid)), key=values.__getitem__)
+    low_t, high_t = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    refined = minimize_scalar(at, bounds=(low_t, high_t), method="bounded", options={"xatol": 1e-12})
+    least = min(values[best], float(refined.fun), 1.0 / len(floors))
+    return round(least * 10_000, 2), 10_000.0

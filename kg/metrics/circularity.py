@@ -148,9 +148,11 @@ def find_cycles(legs: nx.MultiDiGraph, *, max_len: int = 5, max_cycles: int = 10
                                  "flow": leg["flow"], "amount_usd": leg["amount_usd"], "date": leg["date"],
                                  "status": leg["status"], "leg": key})
     table = pd.DataFrame(rows, columns=["cycle", "parties", "path", "round_trip_usd", "invested_usd", "returned_usd",
-                                        "round_trip_ratio", "kinds", "deals"])
+                                        "round_trip_ratio", "kinds", "deals"]).astype(
+        {"round_trip_usd": float, "invested_usd": float, "returned_usd": float, "round_trip_ratio": float})
     legs_frame = pd.DataFrame(leg_rows, columns=["cycle", "from", "to", "deal", "kind", "flow", "amount_usd", "date",
-                                                 "status", "leg"])
+                                                 "status", "leg"]).astype({"amount_usd": float})
+    legs_frame["date"] = pd.to_datetime(legs_frame["date"])
     return Cycles(table, legs_frame, found.truncated, max_len, max_cycles, dict(legs.graph.get("settings", {})))
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from kg.metrics import centrality, circularity, concentration, exposure, stress
 from kg.metrics.sizes import Size
-from kg.projection.names import resolve
+from kg.records.names import resolve
 
 MAJOR_LABS = ("openai", "anthropic", "xai", "mistral-ai")
 

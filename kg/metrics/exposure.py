@@ -22,7 +22,7 @@ import pandas as pd
 from kg.analytics import debtrank, look_through
 from kg.metrics.sizes import Size
 from kg.projection.bulk import bulk
-from kg.projection.legs import leg_table
+from kg.projection.legs import ALLOCATED, leg_table
 from kg.records.vocab import COMMERCIAL_KINDS
 
 LOSS_CHANNELS = ("equity_at_risk", "contracted_revenue", "credit")
@@ -35,11 +35,12 @@ def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
 
     ``channel`` is ``invested`` (an equity leg: the holder's cost, NaN when undisclosed, and the
     stake it states), ``contracted_revenue``, ``supplier_dependence`` (a commercial money leg feeds
-    both, one for each side) or ``credit``. Money legs without a figure add nothing.
+    both, one for each side) or ``credit``. A leg without a figure adds nothing to the sums but is
+    counted (``usd`` NaN); ``basis`` says how a figure was found (see :mod:`kg.projection.legs`).
     """
     table = leg_table(legs)
     flow, kind = table["flow"].to_numpy(dtype=object), table["kind"].to_numpy(dtype=object)
-    money = (flow == "money") & table["amount_usd"].notna().to_numpy()  # a money leg without a figure adds nothing
+    money = flow == "money"
     commercial = money & np.isin(kind, list(COMMERCIAL_KINDS))
     parts = [
         # the investee (giver) hands equity to the investor (taker): the taker holds a stake in the giver
@@ -50,7 +51,8 @@ def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
     ]
     return pd.concat([pd.DataFrame({"holder": rows[holder].to_numpy(dtype=object),
                                     "on": rows[on].to_numpy(dtype=object), "channel": channel,
-                                    **{c: rows[c].to_numpy() for c in ("amount_usd", "deal", "date", "stake")}})
+                                    **{c: rows[c].to_numpy() for c in ("amount_usd", "deal", "date", "stake",
+                                                                       "basis")}})
                       for rows, holder, on, channel in parts], ignore_index=True).rename(columns={"amount_usd": "usd"})
 
 
@@ -95,6 +97,13 @@ def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size]) -> pd.DataFrame:
         basis[i] = f"stake {stake[i]:.1%} × {sizes[names[on[i]]].basis}"
     frame["at_risk"] = frame[list(LOSS_CHANNELS)].sum(axis=1)
     frame["equity_basis"] = basis
+    # how much of the claims rests on an equal split, and how many claims have no figure at all
+    loss = channel < len(LOSS_CHANNELS)
+    allocated = (contrib["basis"].to_numpy(dtype=object) == ALLOCATED) & loss
+    frame["allocated_usd"] = np.bincount(pair, weights=np.where(allocated, np.nan_to_num(usd), 0.0),
+                                         minlength=len(pairs))
+    frame["undisclosed_legs"] = np.bincount(pair, weights=(np.isnan(usd) & loss).astype(float),
+                                            minlength=len(pairs)).astype(np.int64)
     return frame
 
 
@@ -136,17 +145,26 @@ def exposure_table(legs: nx.MultiDiGraph, sizes: dict[str, Size], a: str, b: str
         contrib = contrib[contrib["on"] == b]
     deals = _deals(contrib)
     rows = []
+    kept = {"invested": "equity_at_risk"}
+    per = contrib.assign(channel=contrib["channel"].map(lambda c: kept.get(c, c)),
+                         allocated=np.where(contrib["basis"].to_numpy(dtype=object) == ALLOCATED,
+                                            np.nan_to_num(contrib["usd"].to_numpy(dtype=float)), 0.0),
+                         missing=contrib["usd"].isna().to_numpy())
+    notes = per.groupby(["on", "channel"])[["allocated", "missing"]].sum()
     for pair in _exposures(contrib, sizes).itertuples(index=False):
         for channel in CHANNELS:
             value = getattr(pair, channel)
-            if value:
+            allocated, missing = notes.loc[(pair.on, channel)] if (pair.on, channel) in notes.index else (0.0, 0)
+            if value or missing:
                 rows.append({"org": a, "counterparty": pair.on, "channel": channel, "usd": value,
+                             "allocated_usd": float(allocated), "undisclosed_legs": int(missing),
                              "relative_to_size": _relative(value, sizes.get(a)),
                              "size_basis": sizes[a].basis if a in sizes else None,
                              "equity_basis": pair.equity_basis if channel == "equity_at_risk" else None,
                              "deals": deals[(a, pair.on)]})
-    return pd.DataFrame(rows, columns=["org", "counterparty", "channel", "usd", "relative_to_size", "size_basis",
-                                       "equity_basis", "deals"])
+    return pd.DataFrame(rows, columns=["org", "counterparty", "channel", "usd", "allocated_usd", "undisclosed_legs",
+                                       "relative_to_size", "size_basis", "equity_basis", "deals"]).astype(
+        {"usd": float, "allocated_usd": float, "undisclosed_legs": "int64", "relative_to_size": float})
 
 
 @bulk
@@ -156,7 +174,10 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
     ``lookthrough_usd`` is the value of stakes in X held through other organisations (ownership
     chains multiply); ``debtrank_loss_usd`` is each organisation's loss, direct and knock-on, when
     X's equity is wiped out, by DebtRank (Battiston et al. 2012) over the network of all claims with
-    sizes as capital buffers (organisations without a size figure cannot be weighed and show 0).
+    sizes as capital buffers. An organisation without a size figure has no buffer to weigh: its
+    DebtRank loss and relative figures are NaN (never 0), and ``frame.attrs["unsized"]`` lists it.
+    ``allocated_usd`` is the part of ``at_risk`` that rests on an equal split of a multi-party total;
+    ``undisclosed_legs`` counts the claims on X without a figure (they add nothing to ``at_risk``).
     """
     contrib = contributions(legs)
     exposures = _exposures(contrib, sizes)
@@ -177,7 +198,8 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
         indirect = held_in.get(x, 0.0) - (stakes[org][x]["stake"] if stakes.has_edge(org, x) else 0.0)
         if indirect > 1e-12 and x in sizes:
             lookthrough[org] = indirect * sizes[x].usd
-    candidates = {*on_x.index[(on_x["at_risk"] != 0) | (on_x["supplier_dependence"] != 0)], *lookthrough,
+    candidates = {*on_x.index[(on_x["at_risk"] != 0) | (on_x["supplier_dependence"] != 0)
+                              | (on_x["undisclosed_legs"] > 0)], *lookthrough,
                   *(n for n, h in distress.items() if h * equity.get(n, 0.0))} - {x}
     deals = _deals(contrib[contrib["on"] == x])
     rows = []
@@ -185,11 +207,19 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
         channels = on_x.loc[org, list(CHANNELS)].to_dict() if org in on_x.index else dict.fromkeys(CHANNELS, 0.0)
         at_risk = sum(channels[c] for c in LOSS_CHANNELS)
         total = at_risk + lookthrough.get(org, 0.0)
+        allocated, missing = (on_x.at[org, "allocated_usd"], on_x.at[org, "undisclosed_legs"]) \
+            if org in on_x.index else (0.0, 0)
         rows.append({"org": org, "name": legs.nodes[org].get("label", org), **channels, "at_risk": at_risk,
+                     "allocated_usd": float(allocated), "undisclosed_legs": int(missing),
                      "lookthrough_usd": lookthrough.get(org, 0.0),
-                     "debtrank_loss_usd": distress.get(org, 0.0) * equity.get(org, 0.0),
+                     "debtrank_loss_usd": distress.get(org, 0.0) * equity[org] if org in equity else np.nan,
                      "relative_to_size": _relative(total, sizes.get(org)),
                      "size_basis": sizes[org].basis if org in sizes else None, "deals": deals.get((org, x), "")})
-    frame = pd.DataFrame(rows, columns=["org", "name", *CHANNELS, "at_risk", "lookthrough_usd", "debtrank_loss_usd",
-                                        "relative_to_size", "size_basis", "deals"])
-    return frame.sort_values(["at_risk", "supplier_dependence"], ascending=False, ignore_index=True)
+    columns = ["org", "name", *CHANNELS, "at_risk", "allocated_usd", "undisclosed_legs", "lookthrough_usd",
+               "debtrank_loss_usd", "relative_to_size", "size_basis", "deals"]
+    frame = pd.DataFrame(rows, columns=columns).astype(
+        {c: float for c in (*CHANNELS, "at_risk", "allocated_usd", "lookthrough_usd", "debtrank_loss_usd",
+                            "relative_to_size")} | {"undisclosed_legs": "int64"})
+    frame = frame.sort_values(["at_risk", "supplier_dependence"], ascending=False, ignore_index=True)
+    frame.attrs["unsized"] = sorted(o for o in frame["org"] if o not in sizes)
+    return frame

@@ -117,7 +117,8 @@ def _frame(legs: nx.MultiDiGraph, sizes: dict[str, Size], losses: dict[str, floa
                      "size_basis": size.basis if size else None, "defaulted": org in defaulted,
                      "default_round": defaulted.get(org)})
     frame = pd.DataFrame(rows, columns=["org", "name", "loss_usd", "loss_fraction", "size_usd", "size_basis",
-                                        "defaulted", "default_round"])
+                                        "defaulted", "default_round"]).astype(
+        {"loss_usd": float, "loss_fraction": float, "size_usd": float, "defaulted": bool, "default_round": float})
     return frame.sort_values(["loss_usd", "org"], ascending=[False, True], ignore_index=True)
 
 

@@ -32,11 +32,11 @@ from kg.projection import tables as projection_tables
 from kg.projection.bulk import bulk, paused_gc
 from kg.projection.tables import Tables
 from kg.rdf import namespaces as ns
-from kg.records.vocab import DealKind, Flow, Role, Status
+from kg.records.vocab import COUNTED_STATUSES, DealKind, Flow, Role, Status
 from kg.store import Store
 
 Ranges = Literal["min", "max", "midpoint"]
-DEFAULT_STATUSES = frozenset({Status.ANNOUNCED, Status.COMMITTED, Status.CLOSED, Status.IN_PROGRESS})
+DEFAULT_STATUSES = COUNTED_STATUSES
 CATEGORY = {
     DealKind.EQUITY_INVESTMENT: "investment", DealKind.FUNDING_ROUND: "investment", DealKind.ACQUISITION: "investment",
     DealKind.WARRANT: "investment", DealKind.COMPUTE_COMMITMENT: "compute", DealKind.CHIP_SUPPLY: "chips",

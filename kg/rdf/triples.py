@@ -34,11 +34,11 @@ from kg.records.models import (
     Record,
     Source,
 )
-from kg.records.vocab import DealKind, Role, default_flow
+from kg.records.vocab import COUNTED_STATUSES, DealKind, Role, default_flow
 
 # Bump when the build writes other triples for the same data (2: the digest values of kg.rdf.digest and the
 # amount ranks), so that graphs and stores built by an older aikg are rebuilt (kg.build.build_fingerprint).
-GRAPH_FORMAT = 2
+GRAPH_FORMAT = 3
 T = ns.term
 A = f"<{ns.RDF}type>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -121,7 +121,10 @@ DERIVED_EDGES: tuple[tuple[frozenset[DealKind] | None, Role, Role, str], ...] = 
 
 
 def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
-    """(from org, property local name, to org) shortcut edges implied by one deal."""
+    """(from org, property local name, to org) shortcut edges implied by one deal; none when its preferred
+    claim's status is not counted by default (rumoured, projected, cancelled: see ``COUNTED_STATUSES``)."""
+    if deal.preferred_claim.status not in COUNTED_STATUSES:
+        return
     for kinds, src_role, dst_role, shortcut in DERIVED_EDGES:
         if kinds is not None and deal.kind not in kinds:
             continue

@@ -84,6 +84,12 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+# The statuses every analysis counts unless told otherwise, and the only ones the derived shortcut
+# edges (kg.rdf.triples) and the named queries over them see: rumoured, projected and cancelled
+# deals are left out the same way everywhere.
+COUNTED_STATUSES = frozenset({Status.ANNOUNCED, Status.COMMITTED, Status.CLOSED, Status.IN_PROGRESS})
+
+
 class Evidence(StrEnum):
     """How well a claim is backed (SKOS scheme ``aikg:EvidenceLevelScheme``)."""
 

@@ -26,13 +26,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kg.paths import QUERY_DIR
+from kg.records import names
 
 if TYPE_CHECKING:
     from kg.store.base import Store
 
 _PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)(\*?)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
 WILDCARD = "*"
-_TYPES = {"str": str, "int": int, "float": float, "date": dt.date, "bool": bool}
+_TYPES = {"str": str, "org": str, "int": int, "float": float, "date": dt.date, "bool": bool}
+# An ``org`` parameter takes an organisation's id, name or alias in any case (kg.records.names).
+_PREFIXES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+_ORG_ID = _PREFIXES + "SELECT ?id WHERE { ?o aikg:recordId ?id . ?o a aikg:Organisation }"
+_ORG_NAMES = _PREFIXES + """SELECT ?name ?id WHERE { ?o a aikg:Organisation ; aikg:recordId ?id .
+  { ?o rdfs:label ?name } UNION { ?o skos:altLabel ?name } UNION { ?o aikg:recordId ?name } }"""
 
 
 class QueryError(ValueError):
@@ -131,10 +140,26 @@ def get(name: str, folder: Path = QUERY_DIR) -> NamedQuery:
 
 
 def run(store: Store, name: str, **params: object) -> pd.DataFrame:
-    """The named query ``queries/NAME.rq`` on ``store``, parameters bound safely, as a DataFrame."""
+    """The named query ``queries/NAME.rq`` on ``store``, parameters bound safely, as a DataFrame.
+
+    An ``org`` parameter may name the organisation by id, name or alias in any case; one that names
+    none raises :class:`~kg.records.names.UnknownOrganisation` with the closest names.
+    """
     named = get(name)
-    result = store.query(named.text, named.bind(params))
+    bound = named.bind(params)
+    for p in named.params:
+        if p.type == "org" and p.name in bound:
+            bound[p.name] = resolve_org(store, str(bound[p.name]))
+    result = store.query(named.text, bound)
     return to_dataframe(result.variables, result.rows)
+
+
+def resolve_org(store: Store, org: str) -> str:
+    """The id of the organisation ``org`` names in ``store`` (id first, then names and aliases)."""
+    if store.query(_ORG_ID, {"id": org}).rows:
+        return org
+    rows = store.query(_ORG_NAMES).rows
+    return names.lookup(((str(n), str(i)) for n, i in rows), org)
 
 
 def sparql(store: Store, text: str) -> pd.DataFrame:
@@ -143,12 +168,19 @@ def sparql(store: Store, text: str) -> pd.DataFrame:
     return to_dataframe(result.variables, result.rows)
 
 
+# Columns whose name says they hold numbers are floats even when no row has a value.
+_NUMERIC_NAME = re.compile(r"(^|_)(usd|share|stake|amount|value|quantity|ratio)$")
+
+
 def to_dataframe(variables: list[str], rows: list[tuple]) -> pd.DataFrame:
-    """Rows of Python values → a DataFrame with numbers as numbers and dates as datetimes."""
+    """Rows of Python values → a DataFrame with numbers as numbers (NaN where unbound) and dates as
+    datetimes; a column with no value at all is float when its name says it is a figure."""
     frame = pd.DataFrame.from_records(rows, columns=variables)
     for col in frame.columns:
         values = [v for v in frame[col] if v is not None]
         if not values:
+            if _NUMERIC_NAME.search(str(col)):
+                frame[col] = frame[col].astype(float)
             continue
         if all(isinstance(v, Decimal | float | int) and not isinstance(v, bool) for v in values):
             if all(isinstance(v, int) for v in values) and len(values) == len(frame):

@@ -20,7 +20,7 @@ import igraph
 import networkx as nx
 from pyvis.network import Network
 
-from kg.projection import names
+from kg.records import names
 from kg.views import style
 from kg.views.formatting import (
     day_number,
@@ -248,28 +248,36 @@ class DealTable:
     def index(self, deal_id: Any) -> int:
         if deal_id not in self._index:
             self._index[deal_id] = len(self.records)
-            self.records.append(self._record(deal_id, self._legs[deal_id],
-                                             (self._deals.get(deal_id) or {}).get("sources") or ()))
+            self.records.append(self._record(deal_id, self._legs[deal_id], self._deals.get(deal_id) or {}))
         return self._index[deal_id]
 
+    def amount(self, index: int) -> int | None:
+        """The deal's own amount (USD) at ``index``: what the minimum-amount filter compares."""
+        return self.records[index]["usd"]
+
     @staticmethod
-    def _record(deal_id: Any, legs: list[Leg], sources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    def _record(deal_id: Any, legs: list[Leg], deal: Mapping[str, Any]) -> dict[str, Any]:
+        # The deal's own figures (its counted claim, as every other view states them); a leg graph made
+        # without the projection's deal records falls back to the primary leg.
         head = next((a for _u, _v, _k, a in legs if a.get("primary")), legs[0][3])
+        own = deal or head
         return {
             "id": text(deal_id),
             "iri": text(head.get("deal_iri")),
-            "title": text(head.get("title")) or text(deal_id),
-            "kind": text(head.get("kind")),
-            "status": text(head.get("status")),
-            "evidence": text(head.get("evidence")),
-            "date": iso_date(head.get("date")),
-            "amount": format_amount(head),
+            "title": text(own.get("title")) or text(deal_id),
+            "kind": text(own.get("kind")),
+            "status": text(own.get("status")),
+            "evidence": text(own.get("evidence")),
+            "date": iso_date(own.get("date")),
+            "amount": format_amount(own),
+            "usd": _whole(leg_amount(own)),
             "in_cycle": any(bool(a.get("in_cycle")) for _u, _v, _k, a in legs),
             "legs": [
-                {"from": u, "to": v, "flow": text(a.get("flow")), "amount": format_amount(a)}
+                {"from": u, "to": v, "flow": text(a.get("flow")), "amount": format_amount(a),
+                 "basis": text(a.get("basis"))}
                 for u, v, _k, a in legs
             ],
-            "sources": sources_of((a for _u, _v, _k, a in legs), sources),
+            "sources": sources_of((a for _u, _v, _k, a in legs), deal.get("sources") or ()),
         }
 
 
@@ -299,8 +307,9 @@ def _whole(amount: float | None) -> int | None:
     return None if amount is None else round(amount)
 
 
-def leg_edge(u: str, v: str, edge_id: str, a: Mapping[str, Any], deal: int) -> dict:
-    """The vis edge for one leg. Short keys and no tooltip text (the page builds it) keep big pages small."""
+def leg_edge(u: str, v: str, edge_id: str, a: Mapping[str, Any], deal: int, deal_usd: int | None = None) -> dict:
+    """The vis edge for one leg. Short keys and no tooltip text (the page builds it) keep big pages small.
+    ``a`` is the leg's amount (width); ``da`` the deal's own amount, which the minimum-amount filter uses."""
     status, category, amount = text(a.get("status")), _category(a), leg_amount(a)
     edge = {
         "id": edge_id,
@@ -313,6 +322,7 @@ def leg_edge(u: str, v: str, edge_id: str, a: Mapping[str, Any], deal: int) -> d
         "c": category,
         "t": day_number(a.get("date")),
         "a": _whole(amount),
+        "da": deal_usd,
         "p": drawn_by_default(a),
         **style.edge_style(category, amount, status, is_up_to(a), bool(a.get("in_cycle"))),
     }
@@ -369,7 +379,8 @@ def build_edges(
                 edge_id += "'"
             used.add(edge_id)
             leg_to_edge.setdefault(leg_id, edge_id)
-            records.append(leg_edge(u, v, edge_id, a, deals.index(a.get("deal", key))))
+            index = deals.index(a.get("deal", key))
+            records.append(leg_edge(u, v, edge_id, a, index, deals.amount(index)))
             continue
         src, dst = vis_node(u), vis_node(v)
         if src == dst:
@@ -632,7 +643,7 @@ def page_config(
 
 
 def resolve_focus(G: nx.MultiDiGraph, focus: str | None) -> str | None:
-    """A node id, or a label or alias in any case (see :func:`kg.projection.names.resolve`)."""
+    """A node id, or a label or alias in any case (see :func:`kg.records.names.resolve`)."""
     return None if focus is None else names.resolve(G, focus)
 
 

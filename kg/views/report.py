@@ -107,8 +107,9 @@ class Report:
                          f"{self.settings.get('ranges')}"),
             ("deals counted", f"{h['deals_counted']:,} of {h['counts'].get('deals', 0):,} in the data, between "
                               f"{h['orgs_active']:,} organisations"),
-            ("total committed", f"{usd(h['total_usd'], '$0')} in {h['deals_with_amount']:,} deals with a known "
-                                f"amount ({h['deals_undisclosed']:,} undisclosed)"),
+            *[(f"{row['label'].lower()}", f"{usd(row['usd'], '$0')} in {row['with_amount']:,} deals with a known "
+                                          f"amount ({row['undisclosed']:,} undisclosed)")
+              for row in h["lines"] if row["line"] in ("funding", "compute", "chips", "debt")],
             ("circular deals", f"{len(self.cycles['rows']):,} loop{'' if len(self.cycles['rows']) == 1 else 's'}"
                                + (" (search cut short)" if self.cycles["truncated"] else "")),
         ]

@@ -100,8 +100,8 @@ def funding_chart(legs: nx.MultiDiGraph, totals: dict[str, dict[str, Any]]) -> d
     title = "Funding rounds and equity investments by year"
     per: dict[tuple[str, str], dict[str, Any]] = {}
     for deal, t in totals.items():
-        if t["kind"] not in FUNDING_KINDS or t["date"] is None:
-            continue
+        if t["kind"] not in FUNDING_KINDS or t["date"] is None or t.get("included_in"):
+            continue  # a tranche inside a counted round is in the round's figure
         year = str(t["date"].year)
         row = per.setdefault((t["kind"], year), {"kind": t["kind"], "year": year, "usd": 0.0, "deals": [],
                                                  "undisclosed": []})

@@ -15,10 +15,10 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from kg.metrics import concentration, exposure, stress
+from kg.metrics import concentration, exposure, stress, totals
 from kg.metrics.sizes import Size
 from kg.metrics.stress import METHODS
-from kg.projection.names import UnknownOrganisation, resolve
+from kg.records.names import UnknownOrganisation, resolve
 from kg.store import Store, queries
 from kg.views import style
 from kg.views.formatting import format_amount, iso_date, safe_url
@@ -90,58 +90,47 @@ def pick_subjects(grouped: nx.MultiDiGraph, wanted: Iterable[str], fallback_type
 
 
 def deal_totals(legs: nx.MultiDiGraph) -> dict[str, dict[str, Any]]:
-    """Each counted deal's total USD: its counted claim's amount, else the sum of its parties' stated amounts.
-
-    The counted claim and its amount come from the projection (``legs.graph["deals"]``); ``source``
-    says where the figure came from.
-    """
-    parts: dict[str, list[float]] = defaultdict(list)
-    for _u, _v, leg in legs.edges(data=True):
-        if leg["flow"] == "money" and leg["amount_usd"] is not None:
-            parts[leg["deal"]].append(leg["amount_usd"])
-    totals = {}
-    for deal, info in legs.graph["deals"].items():
-        if info["amount_usd"] is not None:
-            total, source = info["amount_usd"], "deal total"
-        elif parts.get(deal):
-            total, source = sum(parts[deal]), "sum of parties' amounts"
-        else:
-            total, source = None, "undisclosed"
-        totals[deal] = {"usd": total, "source": source, "kind": info["kind"], "status": info["status"],
-                        "date": info["date"], "range": info["is_range"]}
-    return totals
+    """Each counted deal's figure and line (see :func:`kg.metrics.totals.deal_totals`), by deal id."""
+    out = {}
+    for row in records(totals.deal_totals(legs)):
+        info = legs.graph["deals"][row["deal"]]
+        out[row["deal"]] = {**row, "date": info["date"], "range": info["is_range"],
+                            "source": "deal total" if row["usd"] is not None else "undisclosed"}
+    return out
 
 
-def headline(inputs: ReportInputs, totals: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def headline(inputs: ReportInputs, deals: dict[str, dict[str, Any]]) -> dict[str, Any]:
     legs = inputs.legs
     counts_frame = queries.sparql(inputs.store, _COUNTS)
     counts = {k: int(v or 0) for k, v in records(counts_frame)[0].items()} if len(counts_frame) else {}
     all_status = {str(r["status"]): int(r["deals"]) for r in records(queries.run(inputs.store, "stats_deal_status"))}
-    counted_status = Counter(t["status"] for t in totals.values())
+    counted_status = Counter(t["status"] for t in deals.values())
     statuses = [s for s in style.STATUS_LABELS if s in all_status or s in counted_status]
-    by_kind: dict[str, dict[str, Any]] = {}
-    for t in totals.values():
-        row = by_kind.setdefault(t["kind"], {"kind": t["kind"], "deals": 0, "with_amount": 0, "usd": 0.0})
-        row["deals"] += 1
-        if t["usd"] is not None:
-            row["with_amount"] += 1
-            row["usd"] += t["usd"]
-    kinds = sorted(by_kind.values(), key=lambda r: (-r["usd"], r["kind"]))
-    total = sum(r["usd"] for r in kinds)
+    lines = records(totals.totals_by_line(legs))
+    by_line = {row["line"]: row for row in lines}
     sources = {(s.get("publisher"), s.get("title"), s.get("url")) for deal in legs.graph.get("deals", {}).values()
                for s in deal.get("sources") or []}
     return {
         "counts": counts,
         "orgs_active": sum(1 for n in legs if legs.degree(n)),
-        "deals_counted": len(totals),
+        "deals_counted": len(deals),
         "status_rows": [{"status": s, "all": all_status.get(s, 0), "counted": counted_status.get(s, 0)}
                         for s in statuses],
-        "kind_rows": kinds,
-        "total_usd": total,
-        "deals_with_amount": sum(r["with_amount"] for r in kinds),
-        "deals_undisclosed": sum(r["deals"] - r["with_amount"] for r in kinds),
+        "lines": lines,
+        "funding": by_line.get("funding"),
+        "purchases": _purchases(by_line),
+        "deals_with_amount": sum(r["with_amount"] for r in lines),
+        "deals_undisclosed": sum(r["undisclosed"] for r in lines),
         "sources_cited": len(sources),
     }
+
+
+def _purchases(by_line: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """Compute and chip purchase commitments together: both are what buyers promised to pay suppliers."""
+    rows = [by_line[k] for k in ("compute", "chips") if k in by_line]
+    if not rows:
+        return None
+    return {key: sum(r[key] for r in rows) for key in ("deals", "with_amount", "undisclosed", "usd")}
 
 
 def exposed(inputs: ReportInputs, lab: str, asked: str, names: dict[str, str]) -> dict[str, Any]:
@@ -243,9 +232,9 @@ def deal_rows(legs: nx.MultiDiGraph, totals: dict[str, dict[str, Any]], names: d
         grouped[leg["deal"]].append((u, v, leg))
     out = []
     for deal, items in grouped.items():
-        first = items[0][2]
+        first = legs.graph.get("deals", {}).get(deal) or items[0][2]  # the deal's own record: one figure
         sources = []
-        for s in (legs.graph.get("deals", {}).get(deal) or {}).get("sources") or []:
+        for s in first.get("sources") or []:
             sources.append({"publisher": s.get("publisher"), "title": s.get("title"), "url": safe_url(s.get("url")),
                             "published": iso_date(s.get("published")), "quote": s.get("quote"),
                             "seed_file": s.get("seed_file"), "preferred": bool(s.get("preferred")),

@@ -1,0 +1,258 @@
+"""Numbers an analyst can trust, on the bundled data: one figure per fact on every surface, multi-party
+deals in exposure, undisclosed never zero, ranges honoured, statuses excluded alike, names resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import kg
+from kg.cli import main
+from kg.metrics.totals import deal_totals, totals_by_line
+from kg.projection.legs import pick
+from kg.records.names import UnknownOrganisation
+from kg.records.vocab import COUNTED_STATUSES, Status
+from kg.store import queries
+from kg.synth import synth
+from kg.views.explorer_data import build_view
+from kg.views.formatting import format_amount, leg_amount
+
+ALL = [s.value for s in Status]
+DIGESTS = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
+SELECT ?deal ?status ?date ?usd ?claim_date WHERE {
+  ?d a aikg:Deal ; aikg:recordId ?deal ; aikg:currentStatus ?status ; aikg:currentDate ?date ;
+     aikg:preferredClaim/aikg:claimDate ?claim_date .
+  OPTIONAL { ?d aikg:currentUSD ?usd } }"""
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.5)
+
+
+def _num(value: object) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)  # type: ignore[arg-type]
+
+
+def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
+    """Every deal's amount, status and date on every surface against the projection's deal record;
+    returns how many deals were compared."""
+    legs = graph.legs(statuses=ALL)  # every deal, whatever its status
+    records = legs.graph["deals"]
+    today = dt.date.today()
+    # SPARQL: the build's digests of the preferred claim
+    digest = {r["deal"]: r for r in queries.sparql(graph.store, DIGESTS).to_dict("records")}
+    compared = 0
+    for deal, record in records.items():
+        row = digest[deal]
+        if row["claim_date"].date() > today:  # a preferred claim not yet dated: the latest known one speaks
+            continue
+        assert row["status"] == record["status"], deal
+        assert row["date"].date() == record["date"], deal
+        assert _close(_num(row["usd"]), record["amount_usd"]), (deal, row["usd"], record["amount_usd"])
+        compared += 1
+    # metrics: the totals by line read the same figure
+    for row in deal_totals(legs).to_dict("records"):
+        assert _close(_num(row["usd"]), records[row["deal"]]["amount_usd"]), row["deal"]
+        assert row["status"] == records[row["deal"]]["status"]
+    # the explorer: each deal's own amount, status and date, never a leg's
+    view = build_view(legs, max_nodes=100_000)
+    for shown in view.deals:
+        record = records[shown["id"]]
+        assert shown["amount"] == format_amount(record), shown["id"]
+        expected = leg_amount(record)
+        assert shown["usd"] == (None if expected is None else round(expected)), shown["id"]
+        assert (shown["status"], shown["date"]) == (record["status"], record["date"].isoformat()), shown["id"]
+    # the report: the deal list at the end
+    report = graph.build_report(statuses=ALL, stress_fail=next(iter(legs.nodes)))
+    for shown in report.deals:
+        record = records[shown["id"]]
+        assert _close(shown["total"].get("usd"), record["amount_usd"]), shown["id"]
+        assert (shown["status"], shown["date"]) == (record["status"], record["date"].isoformat()), shown["id"]
+    # the CLI (JSON of a named query), for the deals of the busiest organisation
+    busiest = max(legs.nodes, key=legs.degree)
+    result = CliRunner().invoke(main, ["query", "deals_of_org", "-p", f"org={busiest}", "--format", "json",
+                                       "--data", str(graph.data), "--out", str(graph.out)])
+    assert result.exit_code == 0, result.output
+    for row in json.loads(result.output):
+        record = records[row["deal_id"]]
+        usd = pick(row["usd"], row["min_usd"], row["max_usd"], "midpoint")
+        if digest[row["deal_id"]]["claim_date"].date() <= today:
+            assert _close(usd, record["amount_usd"]) and row["status"] == record["status"], row["deal_id"]
+    return compared
+
+
+def test_every_surface_states_the_same_figure_on_the_bundled_data(real_graph: kg.KnowledgeGraph) -> None:
+    assert surfaces_agree(real_graph) >= 100
+
+
+def test_every_surface_states_the_same_figure_on_synthetic_data(tmp_path: Path) -> None:
+    synth(orgs=60, seed=3, out=tmp_path / "data")
+    assert surfaces_agree(kg.load(tmp_path / "data", tmp_path / "out")) >= 100
+
+
+# --- multi-party deals -----------------------------------------------------------------------------------------
+
+
+def test_the_banks_of_the_openai_facility_are_exposed_with_allocated_credit(real_graph: kg.KnowledgeGraph) -> None:
+    exposed = real_graph.exposed_to("openai").set_index("org")
+    banks = ["jpmorgan-chase", "citigroup", "goldman-sachs", "morgan-stanley"]
+    assert set(banks) <= set(exposed.index)
+    for bank in banks:
+        assert exposed.at[bank, "credit"] > 0
+        assert exposed.at[bank, "allocated_usd"] == exposed.at[bank, "credit"]  # an equal share of the total
+    stated_only = real_graph.exposed_to("openai", allocate=False).set_index("org")
+    for bank in banks:  # listed, but with no figure: the facility states only its total
+        assert stated_only.at[bank, "credit"] == 0 and stated_only.at[bank, "undisclosed_legs"] == 1
+    facility = [d for _u, _v, d in real_graph.legs().edges(data=True) if d["deal"] == "openai-credit-facility-2024"
+                and d["flow"] == "money"]
+    assert {d["basis"] for d in facility} == {"allocated_equal"}
+    total = real_graph.legs().graph["deals"]["openai-credit-facility-2024"]["amount_usd"]
+    assert sum(d["amount_usd"] for d in facility) == pytest.approx(total)
+
+
+def test_jpmorgan_sees_the_loans_it_shares(real_graph: kg.KnowledgeGraph) -> None:
+    frame = real_graph.exposure("jpmorgan-chase")
+    credit = frame[frame["channel"] == "credit"]
+    assert "openai" in set(credit["counterparty"])
+    assert (credit["allocated_usd"] > 0).any()
+
+
+# --- undisclosed is not zero -----------------------------------------------------------------------------------
+
+
+def test_concentration_never_gives_an_undisclosed_leg_a_share(real_graph: kg.KnowledgeGraph) -> None:
+    result = real_graph.concentration("nvidia", "customers")
+    table = result.table
+    only_unknown = table[table["undisclosed_legs"] == table["legs"]]
+    assert len(only_unknown) >= 1 and only_unknown["usd"].isna().all() and only_unknown["share"].isna().all()
+    assert result.undisclosed >= 1 and result.known_legs < result.legs
+    assert result.hhi_high == 10_000 and result.hhi_low < result.hhi
+    assert 0 < result.known_share < 1
+
+
+def test_exposure_says_when_claims_have_no_figure(real_graph: kg.KnowledgeGraph) -> None:
+    frame = real_graph.exposed_to("openai")
+    assert (frame["undisclosed_legs"] > 0).any()
+    assert frame["debtrank_loss_usd"].dtype == float
+    unsized = frame[frame["size_basis"].isna()]
+    assert unsized["debtrank_loss_usd"].isna().all() and unsized["relative_to_size"].isna().all()
+    assert set(unsized["org"]) == set(frame.attrs["unsized"])
+
+
+# --- ranges ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["min", "midpoint", "max"])
+def test_up_to_is_honoured_by_every_mode(real_graph: kg.KnowledgeGraph, mode: str) -> None:
+    legs = real_graph.legs(ranges=mode)
+    deals = legs.graph["deals"]
+    up_to = {deal for deal, d in deals.items()
+             if d["amount_min_usd"] is None and d["amount_max_usd"] is not None and not d["approximate"]}
+    assert len(up_to) >= 3, "the bundled data has 'up to' amounts"
+    for deal in up_to:
+        assert deals[deal]["amount_usd"] == (0.0 if mode == "min" else deals[deal]["amount_max_usd"])
+    single = [d for _u, _v, d in legs.edges(data=True) if d["deal"] in up_to and d["basis"] == "total"]
+    assert single
+    for leg in single:  # a leg that carries the deal's total counts it the same way
+        assert leg["amount_usd"] == deals[leg["deal"]]["amount_usd"]
+
+
+def test_coreweave_backlog_from_openai_depends_on_the_mode(real_graph: kg.KnowledgeGraph) -> None:
+    def backlog(mode: str) -> float:
+        frame = real_graph.exposure("coreweave", to="openai", ranges=mode)
+        return float(frame.loc[frame["channel"] == "contracted_revenue", "usd"].sum())
+
+    assert backlog("min") < backlog("midpoint") <= backlog("max")
+
+
+# --- status consistency ----------------------------------------------------------------------------------------
+
+
+def test_statuses_are_excluded_alike_by_queries_edges_and_cycles(real_graph: kg.KnowledgeGraph) -> None:
+    records = real_graph.legs(statuses=ALL).graph["deals"]
+    counted = {s.value for s in COUNTED_STATUSES}
+    pairs = real_graph.query("circular_pairs")
+    for column in ("investment_deal", "spend_deal"):
+        assert {records[d]["status"] for d in pairs[column]} <= counted
+    cycles = real_graph.cycles()
+    assert {records[d]["status"] for d in cycles.legs["deal"]} <= counted
+    two = {tuple(p.split(" → ")[:2]) for p in cycles.table["path"] if p.count("→") == 2}
+    grouped = real_graph.legs(group_subsidiaries=True)
+    for row in pairs.itertuples():
+        a, b = real_graph.resolve(row.investor_id, grouped), real_graph.resolve(row.investee_id, grouped)
+        assert (a, b) in two or (b, a) in two, (a, b)
+    # every shortcut edge stands on a deal that counts
+    unsupported = queries.sparql(real_graph.store, """PREFIX aikg: <https://w3id.org/aikg/ontology#>
+        SELECT ?a ?b WHERE { ?a aikg:investsIn|aikg:commitsSpendTo|aikg:lendsTo ?b .
+          FILTER NOT EXISTS { ?d aikg:involves ?a , ?b ; aikg:currentStatus ?s .
+                              FILTER (?s IN ("announced", "committed", "closed", "in_progress")) } }""")
+    assert unsupported.empty
+    cancelled = [d for d, r in records.items() if r["status"] == "cancelled"]
+    assert cancelled and not set(cancelled) & (set(pairs["investment_deal"]) | set(pairs["spend_deal"]))
+
+
+# --- totals ----------------------------------------------------------------------------------------------------
+
+
+def test_headline_lines_count_each_dollar_once(real_graph: kg.KnowledgeGraph) -> None:
+    legs = real_graph.legs()
+    deals = deal_totals(legs)
+    lines = totals_by_line(legs).set_index("line")
+    for line, row in lines.iterrows():
+        part = deals[(deals["line"] == line) & deals["counted"]]
+        assert row["usd"] == pytest.approx(part["usd"].sum())
+        assert not part["included_in"].notna().any()
+    assert {"funding", "compute", "debt"} <= set(lines.index)
+    oracle = deals.set_index("deal").loc["oracle-openai-2025"]
+    assert oracle["part_of"] == "stargate-2025" and oracle["line"] == "compute"
+
+
+# --- names -----------------------------------------------------------------------------------------------------
+
+
+def test_names_resolve_everywhere(real_graph: kg.KnowledgeGraph) -> None:
+    assert real_graph.resolve("OpenAI") == "openai"
+    assert not real_graph.exposed_to("OpenAI").empty
+    assert real_graph.query("deals_of_org", org="OpenAI").equals(real_graph.query("deals_of_org", org="openai"))
+    with pytest.raises(UnknownOrganisation, match="did you mean openai"):
+        real_graph.exposed_to("OpenIA")
+    with pytest.raises(UnknownOrganisation, match="did you mean"):
+        real_graph.query("deals_of_org", org="Antropic")
+    result = CliRunner().invoke(main, ["exposed-to", "OpenIA", "--data", str(real_graph.data),
+                                       "--out", str(real_graph.out)])
+    assert result.exit_code != 0 and "did you mean openai" in result.output
+
+
+# --- frames and JSON -------------------------------------------------------------------------------------------
+
+
+def test_frames_are_typed_for_analysis(real_graph: kg.KnowledgeGraph) -> None:
+    frames = {"exposed_to": real_graph.exposed_to("openai"), "exposure": real_graph.exposure("microsoft"),
+              "cycles": real_graph.cycles().table, "cycle_legs": real_graph.cycles().legs,
+              "stress": real_graph.stress("openai", pays=0.4).table,
+              "concentration": real_graph.concentration("coreweave", "customers").table,
+              "investors_in": real_graph.query("investors_in", org="anthropic")}
+    for name, frame in frames.items():
+        objects = [c for c, t in frame.dtypes.items() if t is object and any(
+            isinstance(v, int | float) for v in frame[c].dropna())]
+        assert not objects, (name, objects)
+    cycle_legs = frames["cycle_legs"]
+    assert pd.api.types.is_datetime64_any_dtype(cycle_legs["date"])
+    investors = frames["investors_in"]
+    assert {"investor_usd", "deal_usd"} <= set(investors.columns)
+
+
+def test_concentration_json_carries_numbers(real_graph: kg.KnowledgeGraph) -> None:
+    result = CliRunner().invoke(main, ["concentration", "coreweave", "--kind", "customers", "--format", "json",
+                                       "--data", str(real_graph.data), "--out", str(real_graph.out)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert isinstance(body["hhi"], float) and isinstance(body["top1"], float) and isinstance(body["legs"], int)

@@ -108,13 +108,16 @@ class Basis(StrEnum):
 
 class Metric(StrEnum):
     CAPEX = "capex"
-    REVENUE = "revenue"
+    REVENUE = "revenue"  # earned in the observation's period
+    REVENUE_RUN_RATE = "revenue_run_rate"  # annualised from a recent month or quarter
     NET_LOSS = "net_loss"
     VALUATION_PRE = "valuation_pre"
     VALUATION_POST = "valuation_post"
     MARKET_CAP = "market_cap"
     MARKET_VALUE_LOSS = "market_value_loss"
     SHARE_PRICE_DECLINE = "share_price_decline"
+    MARKET_VALUE_GAIN = "market_value_gain"
+    SHARE_PRICE_RISE = "share_price_rise"
     EMPLOYEES = "employees"
     TOKEN_PRICE_INPUT = "token_price_input"  # noqa: S105 - a metric code, not a secret
     TOKEN_PRICE_OUTPUT = "token_price_output"  # noqa: S105

@@ -23,7 +23,8 @@ from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import tables as projection_tables
-from kg.projection.legs import Ranges, Settings, consolidate, deal_legs, money_flows
+from kg.projection.aggregate import consolidate, money_flows
+from kg.projection.legs import Ranges, Settings, deal_legs
 from kg.records import names
 from kg.records.vocab import Status
 from kg.store import EmbeddedStore, RemoteStore, Store, queries
@@ -109,7 +110,7 @@ class KnowledgeGraph:
         return names.resolve(self.legs() if legs is None else legs, org)
 
     def flows(self, **settings: Any) -> nx.DiGraph:
-        """Money flows aggregated per ordered pair (see :func:`kg.projection.legs.money_flows`)."""
+        """Money flows aggregated per ordered pair (see :func:`kg.projection.aggregate.money_flows`)."""
         return money_flows(self.legs(**settings))
 
     def sizes(self, as_of: dt.date | str | None = None) -> dict[str, sizes.Size]:

@@ -16,7 +16,7 @@ from kg.metrics.circularity import flow_amounts, flow_table, value_flows
 from kg.metrics.exposure import direct_exposures
 from kg.metrics.sizes import Size
 from kg.metrics.stress import liabilities
-from kg.projection.legs import LEG_COLUMNS, leg_table
+from kg.projection.aggregate import LEG_COLUMNS, leg_table
 from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 

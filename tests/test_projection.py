@@ -9,7 +9,8 @@ import pytest
 from minidata import mini, write_dataset
 
 import kg
-from kg.projection.legs import Settings, deal_legs, money_flows, pick
+from kg.projection.aggregate import money_flows
+from kg.projection.legs import Settings, deal_legs, pick
 
 
 @pytest.fixture(scope="module")

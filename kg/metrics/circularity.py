@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import money_cycles
+from kg.projection.aggregate import consolidate, derived, leg_table
 from kg.projection.bulk import bulk
-from kg.projection.legs import consolidate, derived, leg_table
 from kg.records.vocab import FUNDING_KINDS, DealKind
 
 INVESTMENT_KINDS = FUNDING_KINDS | {DealKind.WARRANT.value}  # what makes a leg the anchor of a cycle
@@ -41,7 +41,7 @@ class FlowTable(NamedTuple):
 
 
 def flow_table(legs: nx.MultiDiGraph) -> FlowTable:
-    """The value flows of ``legs`` as a table, built once per legs graph (:func:`kg.projection.legs.derived`)."""
+    """The value flows of ``legs`` as a table, built once per legs graph (:func:`kg.projection.aggregate.derived`)."""
     return derived(legs, "aikg_flow_table", _flow_table)
 
 

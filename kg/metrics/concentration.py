@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import concentration_label, hhi, hhi_bounds_undisclosed, top_k_shares
-from kg.projection.legs import ALLOCATED, leg_table
+from kg.projection.aggregate import leg_table
+from kg.projection.legs import ALLOCATED
 from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Kind = Literal["funders", "customers", "suppliers", "market"]

@@ -21,8 +21,9 @@ import pandas as pd
 
 from kg.analytics import debtrank, look_through
 from kg.metrics.sizes import Size
+from kg.projection.aggregate import leg_table
 from kg.projection.bulk import bulk
-from kg.projection.legs import ALLOCATED, leg_table
+from kg.projection.legs import ALLOCATED
 from kg.records.vocab import COMMERCIAL_KINDS
 
 LOSS_CHANNELS = ("equity_at_risk", "contracted_revenue", "credit")

@@ -32,8 +32,8 @@ import pandas as pd
 from kg.analytics import debtrank, eisenberg_noe
 from kg.metrics.exposure import claims_graph, direct_exposures
 from kg.metrics.sizes import Size
+from kg.projection.aggregate import leg_table
 from kg.projection.bulk import bulk
-from kg.projection.legs import leg_table
 from kg.records.vocab import COMMERCIAL_KINDS, FUNDING_KINDS
 
 Method = Literal["debtrank", "eisenberg-noe", "rogers-veraart"]

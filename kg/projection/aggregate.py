@@ -1,0 +1,113 @@
+"""What is derived from a deal-leg graph: the leg table the metrics read, money flows per pair, and the
+legs between corporate groups (subsidiaries merged into their parents)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TypeVar
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from kg.projection.bulk import bulk
+from kg.records.vocab import Flow
+
+LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake", "basis")
+
+
+def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    """The legs as a DataFrame, one row per edge in the graph's edge order, with the columns the
+    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown. Read-only:
+    it is kept with the graph (see :func:`derived`).
+
+    The metrics group and sum these columns with pandas instead of walking the graph edge by edge.
+    """
+    return derived(legs, "aikg_leg_table", _leg_table)
+
+
+T = TypeVar("T")
+
+
+def derived(legs: nx.MultiDiGraph, name: str, build: Callable[[nx.MultiDiGraph], T]) -> T:
+    """``build(legs)``, kept in the graph's ``__networkx_cache__`` under ``name`` for the next caller.
+
+    Reading half a million edges out of a graph takes seconds, and every metric needs the same
+    tables. networkx keeps its own converted graphs in that cache and under the same rule: methods
+    that change the graph (``add_edge``, ``remove_node``…) clear it; after changing edge attributes
+    in place, call ``legs.__networkx_cache__.clear()`` (networkx's backend guide says the same).
+    ``nx.config.cache_converted_graphs = False`` turns the cache off. Callers must not modify
+    what they get.
+    """
+    cache = getattr(legs, "__networkx_cache__", None)
+    if cache is None or not nx.config.cache_converted_graphs:
+        return build(legs)
+    if name not in cache:
+        cache[name] = build(legs)
+    return cache[name]
+
+
+@bulk
+def _leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"],
+             d.get("basis"))
+            for u, v, k, d in legs.edges(keys=True, data=True)]
+    columns = list(zip(*rows, strict=True)) or [()] * len(LEG_COLUMNS)
+    numeric = {"amount_usd", "stake"}  # None becomes NaN
+    return pd.DataFrame({name: np.array(col, dtype=float if name in numeric else object)
+                         for name, col in zip(LEG_COLUMNS, columns, strict=True)})
+
+
+@bulk
+def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
+    """Aggregate the money legs into one weighted edge per ordered pair.
+
+    Edge attributes: ``amount`` (sum of known USD amounts), ``deals`` (deal ids), ``undisclosed``
+    (legs without a figure). Node attributes are copied from ``legs``.
+    """
+    flows = nx.DiGraph(settings=legs.graph.get("settings", {}))
+    flows.add_nodes_from(legs.nodes(data=True))
+    for u, v, data in legs.edges(data=True):
+        if data["flow"] != Flow.MONEY.value:
+            continue
+        if not flows.has_edge(u, v):
+            flows.add_edge(u, v, amount=0.0, deals=[], undisclosed=0)
+        edge = flows[u][v]
+        edge["deals"].append(data["deal"])
+        if data["amount_usd"] is None:
+            edge["undisclosed"] += 1
+        else:
+            edge["amount"] += data["amount_usd"]
+    return flows
+
+
+@bulk
+def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Legs between corporate groups: each subsidiary merged into its ultimate parent (AWS into Amazon).
+
+    Legs inside one group are dropped; node attributes are the parent's, with ``members`` listing
+    who was merged in. Money paid to AWS is then money that comes back to Amazon.
+    """
+    def top(node: str) -> str:
+        seen = {node}
+        while (parent := legs.nodes[node].get("parent")) and parent in legs and parent not in seen:
+            node = parent
+            seen.add(node)
+        return node
+
+    group = {n: top(n) for n in legs}
+    members: dict[str, list[str]] = defaultdict(list)
+    for node, head in group.items():
+        members[head].append(node)
+    merged = nx.MultiDiGraph(**legs.graph)
+    def names(node: str) -> list[str]:  # the members' names and aliases find the group too
+        return [text for m in members[node] if m != node
+                for text in (legs.nodes[m].get("label"), *(legs.nodes[m].get("aliases") or ())) if text]
+
+    merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node]), "member_names": names(node)})
+                          for node in legs if group[node] == node)
+    merged.add_edges_from((group[u], group[v], key, data)  # networkx copies the attributes into a new dict
+                          for u, v, key, data in legs.edges(keys=True, data=True) if group[u] != group[v])
+    return merged
+

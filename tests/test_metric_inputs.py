@@ -47,9 +47,11 @@ def test_sizes_prefer_the_basis_then_the_latest_figure(sized: kg.KnowledgeGraph)
     assert sized.sizes("2025-02-15") == {"alpha-lab": Size(5e9, "revenue", day("2024-12-31")),
                                          "beta-cloud": Size(3e12, "market_cap", day("2025-02-01"))}
     # a valuation beats revenue; the valuation of 1 March states a minimum ("over $100 billion")
-    assert sized.sizes("2025-03-15")["alpha-lab"] == Size(100e9, "valuation_post", day("2025-03-01"))
+    march = ((day("2025-03-01"), 100e9),)
+    assert sized.sizes("2025-03-15")["alpha-lab"] == Size(100e9, "valuation_post", day("2025-03-01"), march)
     later = sized.sizes("2025-06-01")
-    assert later["alpha-lab"] == Size(120e9, "valuation_post", day("2025-05-01"))
+    # the size carries every post-money valuation so far: later rounds dilute earlier stakes by them
+    assert later["alpha-lab"] == Size(120e9, "valuation_post", day("2025-05-01"), (*march, (day("2025-05-01"), 120e9)))
     assert later["beta-cloud"].basis == "market_cap"  # revenue of April does not displace the market value
     assert "gamma-chips" not in later  # a zero figure cannot be a yardstick
 

@@ -256,3 +256,34 @@ def test_concentration_json_carries_numbers(real_graph: kg.KnowledgeGraph) -> No
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert isinstance(body["hhi"], float) and isinstance(body["top1"], float) and isinstance(body["legs"], int)
+
+
+# --- sizes and dilution ----------------------------------------------------------------------------------------
+
+
+def test_every_listed_party_has_a_market_cap_for_each_year_it_has_deals(real_graph: kg.KnowledgeGraph) -> None:
+    legs = real_graph.legs(group_subsidiaries=True, statuses=ALL)
+    years: dict[str, set[int]] = {}
+    for u, v, d in legs.edges(data=True):
+        for org in (u, v):
+            years.setdefault(org, set()).add(d["date"].year)
+    caps = real_graph.query("market_value_events")
+    caps = caps[caps["metric"] == "market_cap"]
+    have = {(org, day.year) for orgs, day in zip(caps["orgs"], caps["date"], strict=True) for org in orgs.split(", ")}
+    missing = [(org, y) for org, data in legs.nodes(data=True) if data.get("ticker")
+               for y in sorted(years.get(org, ())) if y >= 2023 and (org, y) not in have]
+    # CoreWeave listed in March 2025 and Cerebras in May 2026; for the others no market cap was found in the
+    # stored reporting (README, "What is in it"). A new gap fails here.
+    known_gaps = {("coreweave", 2023), ("coreweave", 2024), ("cerebras", 2025), ("amd", 2026),
+                  ("apollo-global-management", 2025), ("blackrock", 2024), ("blackrock", 2026), ("citigroup", 2026),
+                  ("goldman-sachs", 2025), ("iren", 2026), ("morgan-stanley", 2024), ("morgan-stanley", 2026),
+                  ("mufg-bank", 2026), ("t-rowe-price", 2025)}
+    assert set(missing) <= known_gaps, sorted(set(missing) - known_gaps)
+
+
+def test_a_stake_stated_before_a_later_round_is_diluted_by_it(real_graph: kg.KnowledgeGraph) -> None:
+    frame = real_graph.exposure("microsoft", to="openai")
+    equity = frame[frame["channel"] == "equity_at_risk"].iloc[0]
+    assert "diluted to" in equity["equity_basis"] and "openai-round-2026-02" in equity["equity_basis"]
+    size = real_graph.sizes()["openai"].usd
+    assert equity["usd"] < 0.27 * size  # 27% as of October 2025, before the 2026 round

@@ -15,6 +15,8 @@ size use :mod:`kg.metrics.sizes` and say which yardstick was used.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -61,13 +63,65 @@ def contributions(legs: nx.MultiDiGraph) -> pd.DataFrame:
 def direct_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> pd.DataFrame:
     """Every (holder, on) pair with a direct exposure of the holder to ``on``, ordered by both: the
     channels in USD, ``at_risk`` (the loss channels' sum) and ``equity_basis``."""
-    return _exposures(contributions(legs), sizes)
+    return _exposures(contributions(legs), sizes, funding_rounds(legs))
 
 
 _SUMMED = ("invested", *CHANNELS[1:])  # what is summed per pair: the cost of equity, then the other channels
 
 
-def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size]) -> pd.DataFrame:
+Round = tuple[dt.date, str, float | None, dict[str, float]]  # date, deal, new money, each investor's own money
+
+
+def funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
+    """Each investee's counted funding rounds, oldest first: date, deal, the new money (the deal's own
+    figure) and what each investor put in (its leg's figure, where known)."""
+    table = leg_table(legs)
+    money = table[(table["flow"].to_numpy(dtype=object) == "money")
+                  & (table["kind"].to_numpy(dtype=object) == "funding_round")]
+    found: dict[tuple[str, str], dict[str, float]] = {}
+    for giver, taker, deal, usd in zip(money["giver"], money["taker"], money["deal"], money["amount_usd"],
+                                       strict=True):
+        paid = found.setdefault((taker, deal), {})
+        if usd == usd:  # NaN: this investor's money is unknown
+            paid[giver] = float(usd)
+    rounds: dict[str, list[Round]] = {}
+    deals = legs.graph.get("deals", {})
+    for (investee, deal), paid in found.items():
+        record = deals.get(deal, {})
+        if record.get("part_of") in deals:  # a tranche: its money is in the round it belongs to
+            continue
+        rounds.setdefault(investee, []).append((record.get("date"), deal, record.get("amount_usd"), paid))
+    for listed in rounds.values():
+        listed.sort(key=lambda r: (r[0] or dt.date.min, r[1]))
+    return rounds
+
+
+def diluted(stake: float, since: dt.date, holder: str, rounds: list[Round],
+            size: Size | None) -> tuple[float, list[str]]:
+    """``stake`` (held since ``since``) after the later rounds: each round with new money ``M`` at post-money
+    ``V`` leaves ``stake * (1 - M / V)``, plus ``m / V`` for the holder's own money ``m`` in it. A round
+    without a known amount or post-money valuation cannot be applied; it is named with a "?". The
+    stake stated with a round (the same date) already counts that round.
+
+    >>> size = Size(200.0, "valuation_post", dt.date(2025, 6, 1), ((dt.date(2025, 6, 1), 200.0),))
+    >>> diluted(0.5, dt.date(2025, 1, 1), "a", [(dt.date(2025, 6, 1), "r", 50.0, {"b": 50.0})], size)
+    (0.375, ['r'])
+    """
+    applied = []
+    for day, deal, new_money, paid in rounds:
+        if day is None or day <= since:
+            continue
+        post = size.post_money(day) if size is not None else None
+        if new_money is None or post is None or post <= new_money:
+            applied.append(f"{deal}?")
+            continue
+        stake = stake * (1 - new_money / post) + paid.get(holder, 0.0) / post
+        applied.append(deal)
+    return stake, applied
+
+
+def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size],
+               rounds: dict[str, list[Round]] | None = None) -> pd.DataFrame:
     m = len(contrib)
     # organisations numbered in name order, pairs as one integer each: the pairs come out sorted by (holder, on)
     codes, names = pd.factorize(np.r_[contrib["holder"].to_numpy(dtype=object), contrib["on"].to_numpy(dtype=object)],
@@ -94,8 +148,23 @@ def _exposures(contrib: pd.DataFrame, sizes: dict[str, Size]) -> pd.DataFrame:
                           "equity_at_risk": np.where(by_stake, stake * size, invested),
                           **{c: sums[:, i] for i, c in enumerate(_SUMMED) if i}})
     basis = np.where(invested != 0, "amount invested", None).astype(object)
+    # a stake stated before later rounds is diluted by them (and topped up by the holder's own money in them)
+    since = np.full(len(pairs), np.datetime64("NaT"), dtype="datetime64[D]")
+    since[pair[last]] = np.array(contrib["date"].to_numpy(dtype=object)[last], dtype="datetime64[D]")
+    holders = names.astype(object)[pairs // n]
     for i in np.flatnonzero(by_stake):
-        basis[i] = f"stake {stake[i]:.1%} × {sizes[names[on[i]]].basis}"
+        target = names[on[i]]
+        after, applied = diluted(stake[i], since[i].astype(object), holders[i], (rounds or {}).get(target, []),
+                                 sizes.get(target))
+        text = f"stake {stake[i]:.1%}"
+        used = [a for a in applied if not a.endswith("?")]
+        unknown = [a[:-1] for a in applied if a.endswith("?")]
+        if used:
+            text += f", diluted to {after:.1%} by {', '.join(used)}"
+        if unknown:
+            text += f" (later rounds without an amount or post-money valuation: {', '.join(unknown)})"
+        basis[i] = f"{text} × {sizes[target].basis}"
+        frame.loc[i, "equity_at_risk"] = after * size[i]
     frame["at_risk"] = frame[list(LOSS_CHANNELS)].sum(axis=1)
     frame["equity_basis"] = basis
     # how much of the claims rests on an equal split, and how many claims have no figure at all
@@ -152,7 +221,7 @@ def exposure_table(legs: nx.MultiDiGraph, sizes: dict[str, Size], a: str, b: str
                                             np.nan_to_num(contrib["usd"].to_numpy(dtype=float)), 0.0),
                          missing=contrib["usd"].isna().to_numpy())
     notes = per.groupby(["on", "channel"])[["allocated", "missing"]].sum()
-    for pair in _exposures(contrib, sizes).itertuples(index=False):
+    for pair in _exposures(contrib, sizes, funding_rounds(legs)).itertuples(index=False):
         for channel in CHANNELS:
             value = getattr(pair, channel)
             allocated, missing = notes.loc[(pair.on, channel)] if (pair.on, channel) in notes.index else (0.0, 0)
@@ -181,7 +250,7 @@ def exposed_to(legs: nx.MultiDiGraph, sizes: dict[str, Size], x: str) -> pd.Data
     ``undisclosed_legs`` counts the claims on X without a figure (they add nothing to ``at_risk``).
     """
     contrib = contributions(legs)
-    exposures = _exposures(contrib, sizes)
+    exposures = _exposures(contrib, sizes, funding_rounds(legs))
     stakes = _stake_graph(legs)
     integrated = look_through(stakes)
     claims = exposures[exposures["at_risk"].to_numpy() > 0]

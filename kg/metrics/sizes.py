@@ -25,6 +25,14 @@ class Size:
     usd: float
     basis: str  # market_cap, valuation_post or revenue
     date: dt.date
+    # every post-money valuation up to the date, oldest first: what later rounds diluted a stake by
+    valuations: tuple[tuple[dt.date, float], ...] = ()
+
+    def post_money(self, day: dt.date, before: int = 7, after: int = 60) -> float | None:
+        """The post-money valuation reported with a round on ``day``: the first dated from ``before`` days
+        before to ``after`` days after it (rounds are often valued in the reporting just before or after)."""
+        near = [(abs((d - day).days), d, v) for d, v in self.valuations if -before <= (d - day).days <= after]
+        return min(near)[2] if near else None
 
 
 def org_sizes(tables: Tables, as_of: dt.date) -> dict[str, Size]:
@@ -55,6 +63,11 @@ def _org_sizes(tables: Tables, as_of: dt.date) -> dict[str, Size]:
     # already ordered by obs: a stable sort keeps that order among equal (org, rank, end)
     chosen = chosen.sort_values(["org", "rank", "end"], ascending=[True, True, False], kind="stable")
     best = chosen.drop_duplicates("org")
-    return {org: Size(float(x), basis, day) for org, x, basis, day in zip(
+    post = chosen[chosen["metric"].to_numpy(dtype=object) == "valuation_post"].sort_values(["org", "end"])
+    history: dict[str, list[tuple[dt.date, float]]] = {}
+    for org, day, usd_ in zip(post["org"].tolist(), post["end"].to_numpy(dtype="datetime64[D]").astype(object),
+                              post["usd"].tolist(), strict=True):
+        history.setdefault(org, []).append((day, float(usd_)))
+    return {org: Size(float(x), basis, day, tuple(history.get(org, ()))) for org, x, basis, day in zip(
         best["org"].tolist(), best["usd"].tolist(), best["metric"].tolist(),
         best["end"].to_numpy(dtype="datetime64[D]").astype(object).tolist(), strict=True)}

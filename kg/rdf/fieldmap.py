@@ -43,7 +43,7 @@ FIELD_PROPERTIES: dict[type[Record], dict[str, str]] = {
         "id": _A + "recordId", "publisher": _A + "publisherName", "title": ns.DCTERMS + "title", "url": _A + "url",
         "seed_file": _A + "seedFile", "language": ns.DCTERMS + "language", "published": ns.DCTERMS + "issued",
         "published_inferred": _A + "publishedInferred", "retrieved": _A + "retrievedOn",
-        "author": ns.DCTERMS + "creator",
+        "author": ns.DCTERMS + "creator", "republished_from": _A + "republishedFrom",
     },
     FxRate: {
         "currency": ns.SCHEMA + "currency", "date": _A + "rateDate", "usd_per_unit": _A + "usdPerUnit",

@@ -38,7 +38,7 @@ from kg.records.vocab import COUNTED_STATUSES, DealKind, Role, default_flow
 
 # Bump when the build writes other triples for the same data (2: the digest values of kg.rdf.digest and the
 # amount ranks), so that graphs and stores built by an older aikg are rebuilt (kg.build.build_fingerprint).
-GRAPH_FORMAT = 3
+GRAPH_FORMAT = 4
 T = ns.term
 A = f"<{ns.RDF}type>"
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -186,6 +186,8 @@ class GraphBuilder:
             w.add(s, prop(Source, "retrieved"), _date(src.retrieved))
         if src.author:
             w.add(s, prop(Source, "author"), _lit(src.author))
+        if src.republished_from:
+            w.add(s, prop(Source, "republished_from"), _lit(src.republished_from))
 
     def _fx_rate(self, rate: FxRate) -> None:
         w, s = self.out, self._fx_iri(rate)

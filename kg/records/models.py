@@ -108,6 +108,7 @@ class Source(Record):
     published_inferred: bool = False
     retrieved: date | None = None
     author: Text | None = None
+    republished_from: Text | None = None  # the original publisher when this page republishes (a wire story)
 
     @model_validator(mode="after")
     def _locatable(self) -> Self:

@@ -185,8 +185,11 @@ def validate(data: Path, out: Path) -> None:
 @data_options
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def stats(data: Path, out: Path, fmt: str) -> None:
-    """Coverage: counts by type, kind, status, evidence and year; gaps in identifiers and sources."""
+    """Coverage: freshness, counts by type, kind, status, evidence and year; gaps in identifiers and sources."""
     for title, frame in _load(data, out).stats().items():
+        if "latest_claim" in frame.attrs:
+            out_console.print(f"[bold]Freshness:[/] latest claim {frame.attrs['latest_claim']}, latest source "
+                              f"{frame.attrs['latest_source']} (as of {frame.attrs['today']})", markup=True)
         if fmt == "table":
             emit(frame, fmt, title)
         else:

@@ -197,6 +197,7 @@ def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: flo
     say("counting deals and sources")
     totals = sections.deal_totals(legs)
     headline = sections.headline(inputs, totals)
+    headline["coverage"] = sections.coverage(inputs.everything)
     labs = sections.pick_subjects(grouped, MAJOR_LABS, "ai_lab", 4)
     providers = sections.pick_subjects(grouped, MAIN_PROVIDERS, "cloud_provider", 5)
     if labs and not {asked for _, asked in labs} & set(MAJOR_LABS):

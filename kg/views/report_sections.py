@@ -125,6 +125,20 @@ def headline(inputs: ReportInputs, deals: dict[str, dict[str, Any]]) -> dict[str
     }
 
 
+def coverage(everything: nx.MultiDiGraph) -> dict[str, Any]:
+    """Deals of every status by kind and by the year of the claim that speaks for them (as of the report's
+    date): where the data is thin shows as small numbers, where it stops as empty years."""
+    counts: Counter[tuple[str, int]] = Counter()
+    for info in everything.graph.get("deals", {}).values():
+        if info.get("date") is not None:
+            counts[(info["kind"], info["date"].year)] += 1
+    years = sorted({y for _k, y in counts})
+    kinds = sorted({k for k, _y in counts}, key=lambda k: (-sum(counts[(k, y)] for y in years), k))
+    return {"years": years, "rows": [{"kind": k, "counts": [counts[(k, y)] for y in years],
+                                      "total": sum(counts[(k, y)] for y in years)} for k in kinds],
+            "totals": [sum(counts[(k, y)] for k in kinds) for y in years]}
+
+
 def _purchases(by_line: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """Compute and chip purchase commitments together: both are what buyers promised to pay suppliers."""
     rows = [by_line[k] for k in ("compute", "chips") if k in by_line]

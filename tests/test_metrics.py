@@ -29,10 +29,11 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
 
 def test_exposure_by_channel(graph: kg.KnowledgeGraph) -> None:
     frame = graph.exposure("beta-cloud", to="alpha-lab", as_of=AS_OF)
-    # Beta paid up to EUR 12B = USD 15B for equity (no stake stated in the preferred claim: cost basis), and its
+    # Beta paid up to EUR 12B = USD 15B for equity; the preferred claim states no stake, but the 40% the first
+    # report stated still stands (a later report of the total does not erase it), valued at Alpha's $100B. Its
     # subsidiary Beta Cloud Services is owed USD 8B of compute by Alpha (grouped into Beta Cloud).
     got = {r.channel: (r.usd, None if pd.isna(r.equity_basis) else r.equity_basis) for r in frame.itertuples()}
-    assert got == {"equity_at_risk": (15e9, "amount invested"), "contracted_revenue": (8e9, None)}
+    assert got == {"equity_at_risk": (40e9, "stake 40.0% × valuation_post"), "contracted_revenue": (8e9, None)}
     assert frame.attrs["settings"]["as_of"] == AS_OF and frame.attrs["settings"]["group_subsidiaries"]
 
 
@@ -43,7 +44,7 @@ def test_exposed_to_ranks_and_uses_the_stake_when_dated(graph: kg.KnowledgeGraph
     assert row.equity_at_risk == pytest.approx(0.4 * 100e9)
     assert row.contracted_revenue == 8e9 and row.at_risk == pytest.approx(48e9)
     later = graph.exposed_to("alpha-lab", as_of=AS_OF).set_index("org")
-    assert later.index.tolist() == ["beta-cloud", "gamma-chips"] and later.at_risk.tolist() == [23e9, 0.0]
+    assert later.index.tolist() == ["beta-cloud", "gamma-chips"] and later.at_risk.tolist() == [48e9, 0.0]
     # Gamma's chip sale to Alpha has no figure: listed with it, never as a claim of 0
     assert later.at["gamma-chips", "undisclosed_legs"] == 1 and later.at["beta-cloud", "undisclosed_legs"] == 0
 

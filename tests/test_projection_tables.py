@@ -58,6 +58,17 @@ def _data() -> dict:
               "participations": {"epsilon-fund": {"amount": {"value": 5e8, "currency": "USD"},
                                                   "stake": {"value": 0.1, "unit": "fraction"}}}},
          ]},
+        {"id": "alpha-round-2", "kind": "funding_round", "title": "Alpha's second round, announced then closed",
+         "parties": [{"org": "epsilon-fund", "role": "investor"}, {"org": "beta-cloud", "role": "investor"},
+                     {"org": "gamma-chips", "role": "investor"}, {"org": "alpha-lab", "role": "investee"}],
+         "claims": [
+             {"source": "wire-1", "quote": "Epsilon leads with up to $3 billion.", "date": "2025-04-01",
+              "status": "announced", "amount": {"value": 5e9, "currency": "USD"},
+              "participations": {"epsilon-fund": {"amount": {"max": 3e9, "currency": "USD"}}}},
+             {"source": "wire-2", "quote": "The round closed at $6 billion.", "date": "2025-05-01",
+              "status": "closed", "preferred": True, "preferred_reason": "the close",
+              "amount": {"value": 6e9, "currency": "USD"}},
+         ]},
         {"id": "gamma-beta-cancelled", "kind": "chip_supply", "title": "Gamma to supply Beta",
          "parties": [{"org": "beta-cloud", "role": "customer"}, {"org": "gamma-chips", "role": "provider"}],
          "claims": [{"source": "wire-1", "quote": "Up to $2 billion of chips.", "date": "2025-01-15",
@@ -147,13 +158,19 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
             parties[ns.local_id(one(part, A + "party"))] = (Role(ns.local_id(one(part, A + "role"))),
                                                             Flow(ns.local_id(one(part, A + "gives"))))
         order = sorted(parties, key=lambda o: (rank[parties[o][0].value], o))
-        figures = {}
-        for f in props[claim["iri"]][A + "statesParticipation"]:
-            stake = one(f, A + "stake")
-            stake_value = next((_float(one(stake, ns.SCHEMA + k)) for k in ("value", "maxValue", "minValue")
-                                if stake and one(stake, ns.SCHEMA + k) is not None), None)
-            org = ns.local_id(one(one(f, A + "participation"), A + "party"))  # type: ignore[arg-type]
-            figures[org] = (*usd(one(f, A + "amount")), stake_value)
+        figures: dict[str, list] = {}  # org -> [value, min, max, stake]: the counted claim's, else the latest
+        for other in sorted(known, key=lambda c: (c["iri"] == claim["iri"], c["date"], c["iri"])):
+            for f in props[other["iri"]][A + "statesParticipation"]:
+                stake = one(f, A + "stake")
+                stake_value = next((_float(one(stake, ns.SCHEMA + k)) for k in ("value", "maxValue", "minValue")
+                                    if stake and one(stake, ns.SCHEMA + k) is not None), None)
+                org = ns.local_id(one(one(f, A + "participation"), A + "party"))  # type: ignore[arg-type]
+                entry = figures.setdefault(org, [None, None, None, None])
+                amount_ = usd(one(f, A + "amount"))
+                if any(x is not None for x in amount_):
+                    entry[:3] = amount_
+                if stake_value is not None:
+                    entry[3] = stake_value
         venture = any(role is Role.VENTURE for role, _ in parties.values())
         pairs = {}
         for giver in order:
@@ -181,13 +198,21 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
             open_legs = [leg for leg in money if leg[5] == "undisclosed"]
             stated = [leg for leg in money if leg[5] == "stated"]
             if open_legs:
-                spent = [sum((leg[3][0] if leg[3][0] is not None else leg[3][k]) or 0.0 for leg in stated)
-                         for k in (0, 1, 2)]
-                totals = [None, value if value is not None else low, value if value is not None else high]
-                left = [None if totals[k] is None else (totals[k] - spent[k]) / len(open_legs) for k in (0, 1, 2)]
-                shares = [x if x is not None and x > 0 else None for x in left]
-                point = value is not None and all(leg[3][0] is not None for leg in stated)
-                each = (shares[1], None, None) if point else (None, shares[1], shares[2])
+                def first(*xs: float | None) -> float | None:
+                    return next((x for x in xs if x is not None), None)
+
+                lows = [first(leg[3][0], leg[3][1], 0.0) for leg in stated]
+                highs = [first(leg[3][0], leg[3][2], leg[3][1]) or 0.0 for leg in stated]
+                n = len(open_legs)
+                if value is not None and all(leg[3][0] is not None for leg in stated):
+                    share = (value - sum(lows)) / n
+                    each = (share if share > 0 else None, None, None)
+                else:
+                    total_low, total_high = first(value, low), first(value, high)
+                    share_low = None if total_low is None else (total_low - sum(highs)) / n
+                    share_high = None if total_high is None else (total_high - sum(lows)) / n
+                    each = (None, share_low if share_low is not None and share_low > 0 else None,
+                            share_high if share_high is not None and share_high > 0 else None)
                 if any(x is not None for x in each):
                     for leg in open_legs:
                         leg[3], leg[5] = each, "allocated_equal"
@@ -258,6 +283,11 @@ def test_the_cases_the_reference_covers(graph: kg.KnowledgeGraph) -> None:
     assert (beta["amount_usd"], beta["basis"]) == (None, "undisclosed")
     assert legs["alpha-round:alpha-lab:epsilon-fund:equity"]["stake"] == pytest.approx(0.1)
     assert not any(k.startswith("gamma-beta-cancelled") for k in legs)
+    # the close states only the total: Epsilon's "up to $3B" from the announcement still stands, and the other
+    # two share what is left, $1.5B-$3B each (6 - 3 and 6 - 0, over two)
+    assert legs["alpha-round-2:epsilon-fund:alpha-lab:money"]["amount_max_usd"] == 3e9
+    beta = legs["alpha-round-2:beta-cloud:alpha-lab:money"]
+    assert (beta["amount_min_usd"], beta["amount_max_usd"], beta["amount_usd"]) == (1.5e9, 3e9, 2.25e9)
 
 
 # --- the cache --------------------------------------------------------------------------------
@@ -293,7 +323,7 @@ def test_an_unreadable_or_older_cache_is_read_again(graph: kg.KnowledgeGraph) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(junk)
         tables = projection_tables.load(store)
-        assert len(tables.claims) == 9
+        assert len(tables.claims) == 11
         with path.open("rb") as stream:
             assert pickle.load(stream)["format"] == projection_tables.FORMAT
 

@@ -5,8 +5,8 @@ expenditure, so every section and chart has something to show. Its figures, work
 
 - Beta Cloud invests €12B (preferred claim, "up to" → $15B) in Alpha Lab; Alpha commits $8B to Beta Cloud
   Services (a Beta Cloud subsidiary); Gamma supplies Alpha chips, amount undisclosed.
-- Beta Cloud's exposure to Alpha Lab: $15B equity at risk (amount invested) + $8B contracted revenue = $23B,
-  2.3% of its $1T market cap.
+- Beta Cloud's exposure to Alpha Lab: $40B equity at risk (the 40% stake of the first report × Alpha's $100B
+  valuation) + $8B contracted revenue = $48B, 4.8% of its $1T market cap.
 - One loop: Beta Cloud → Alpha Lab → Beta Cloud, round trip $8B, ratio 8/15 = 0.53.
 """
 
@@ -136,8 +136,8 @@ def test_exposure_to_the_lab_by_channel_with_size_basis(page: str) -> None:
     assert "Alpha Lab · size: $100B post-money valuation (2025-03-01)" in text
     row = re.search(r"Beta Cloud (.*?) beta-alpha-equity", text)
     assert row, text
-    assert row.group(1).split()[:4] == ["$15B", "$8B", "$23B", "$23B"]  # equity, contracted, at risk, DebtRank
-    assert "2.3% of $1T market cap (2025-03-01)" in row.group(1)
+    assert row.group(1).split()[:4] == ["$40B", "$8B", "$48B", "$48B"]  # equity, contracted, at risk, DebtRank
+    assert "4.8% of $1T market cap (2025-03-01)" in row.group(1)
     assert "Zero for everyone shown: Credit, Look-through, Supplier dependence." in text
 
 
@@ -174,8 +174,8 @@ def test_stress_three_methods_side_by_side(report: Any, page: str) -> None:
     assert [m["method"] for m in report.stress["methods"]] == ["debtrank", "eisenberg-noe", "rogers-veraart"]
     assert "variant = battiston2012, initial_distress = 0.6" in text
     assert "alpha = 0.5, beta = 0.5" in text
-    # Beta Cloud's loss: DebtRank 1.38% of its $1T; the clearing models lose 60% of the $8B owed
-    assert "Beta Cloud $1T market cap $13.8B 1.4% $4.8B 0.5% $4.8B 0.5%" in text
+    # Beta Cloud's loss: DebtRank 60% of its $48B claim (2.88% of its $1T); the clearing models lose 60% of the $8B owed
+    assert "Beta Cloud $1T market cap $28.8B 2.9% $4.8B 0.5% $4.8B 0.5%" in text
     assert "Alpha Lab (fails) $100B post-money valuation $60B 60.0% $0 defaults (trigger)" in text
 
 
@@ -204,7 +204,7 @@ def test_summary_for_the_terminal(report: Any) -> None:
     assert summary["compute purchase commitments"].startswith("$8B in 1 deals")
     assert summary["chip purchases"] == "$0 in 0 deals with a known amount (1 undisclosed)"
     assert summary["circular deals"] == "1 loop"
-    assert summary["top exposure"] == "Beta Cloud to Alpha Lab: $23B at risk, 2.3% of its market cap"
+    assert summary["top exposure"] == "Beta Cloud to Alpha Lab: $48B at risk, 4.8% of its market cap"
     assert any("None of the major labs" in n for n in report.notes)
 
 
@@ -276,7 +276,7 @@ def test_cli_report(built: tuple[kg.KnowledgeGraph, Path]) -> None:
     assert result.exit_code == 0, result.output
     assert "deals counted: 2 of 3" in result.output
     assert "circular deals: 1 loop" in result.output
-    assert "top exposure: Beta Cloud to Alpha Lab: $23B at risk" in result.output
+    assert "top exposure: Beta Cloud to Alpha Lab: $48B at risk" in result.output
     page = target.read_text(encoding="utf-8")
     assert "Alpha Lab pays only 50% of what it owes" in page
     assert (root / "cli" / "explorer.html").is_file()

@@ -132,7 +132,7 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
             raise TypeError("deal_legs needs a store or tables")
         tables = projection_tables.load(store)
     counted = _counted_claims(tables, settings)
-    legs = _legs(tables, counted)
+    legs = _legs(tables, counted, settings.as_of)
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
     with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
@@ -258,7 +258,7 @@ _LEGS = np.array([[taker in COUNTER[giver] for taker in _ROLES] for giver in _RO
 _PARTNER, _VENTURE = _ROLES.index(Role.PARTNER), _ROLES.index(Role.VENTURE)
 
 
-def _legs(tables: Tables, counted: pd.DataFrame) -> pd.DataFrame:
+def _legs(tables: Tables, counted: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """The legs of the counted deals, one row each, ordered by deal, giver and taker (parties in role
     order, then by id), with the counted claim's columns and the figures they use.
 
@@ -298,23 +298,39 @@ def _legs(tables: Tables, counted: pd.DataFrame) -> pd.DataFrame:
     legs["single"] = ((payers == 1) & (money_legs == 1))[leg_group]
     legs["with_money"] = (money_legs > 0)[leg_group]
     legs["first"] = np.r_[True, leg_group[1:] != leg_group[:-1]] if len(i) else np.zeros(0, dtype=bool)
-    own, stake = _figures(tables.figures, legs, np.where(money, org[i], org[j]), org[j])
+    own, stake = _figures(tables, legs, np.where(money, org[i], org[j]), org[j], as_of)
     legs["own_value"], legs["own_min"], legs["own_max"] = own[:, 0], own[:, 1], own[:, 2]
     legs["taker_stake"] = stake
     return legs
 
 
-def _figures(figures: pd.DataFrame, legs: pd.DataFrame, payer: np.ndarray,
-             taker: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each leg's payer's own stated amount (value, min, max) and its taker's stake, NaN where none."""
+def _figures(tables: Tables, legs: pd.DataFrame, payer: np.ndarray, taker: np.ndarray,
+             as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Each leg's payer's own stated amount (value, min, max) and its taker's stake, NaN where none.
+
+    The counted claim's figure for the party if it states one; else the latest figure another claim of
+    the deal, dated by ``as_of``, states for it: a round's closing report that gives only the total does
+    not erase the per-investor amounts its announcement gave.
+    """
+    figures = tables.figures
     own, stake = np.full((len(legs), 3), np.nan), np.full(len(legs), np.nan)
     if not len(figures) or not len(legs):
         return own, stake
-    index = pd.MultiIndex.from_arrays([figures["deal"], figures["claim"], figures["org"]])
-    at = index.get_indexer(pd.MultiIndex.from_arrays([legs["deal"], legs["claim"], payer]))
-    own[at >= 0] = figures[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)[at[at >= 0]]
-    at = index.get_indexer(pd.MultiIndex.from_arrays([legs["deal"], legs["claim"], taker]))
-    stake[at >= 0] = figures["stake"].to_numpy(dtype=float)[at[at >= 0]]
+    dated = figures.merge(tables.claims[["claim", "date"]], on="claim", how="inner", sort=False)
+    dated = dated[dated["date"].to_numpy() <= np.datetime64(as_of, "D")]
+    columns = {"own": ["value_usd", "min_usd", "max_usd"], "stake": ["stake"]}
+    for what, party, out in (("own", payer, own), ("stake", taker, stake)):
+        stated = dated[dated[columns[what]].notna().any(axis=1).to_numpy()]
+        latest = stated.sort_values(["deal", "org", "date", "claim"]).drop_duplicates(["deal", "org"], keep="last")
+        values = [stated[columns[what]].to_numpy(dtype=float), latest[columns[what]].to_numpy(dtype=float)]
+        exact = pd.MultiIndex.from_arrays([stated["deal"], stated["claim"], stated["org"]]).get_indexer(
+            pd.MultiIndex.from_arrays([legs["deal"], legs["claim"], party]))
+        other = pd.MultiIndex.from_arrays([latest["deal"], latest["org"]]).get_indexer(
+            pd.MultiIndex.from_arrays([legs["deal"], party]))
+        found = np.full((len(legs), len(columns[what])), np.nan)
+        found[other >= 0] = values[1][other[other >= 0]]
+        found[exact >= 0] = values[0][exact[exact >= 0]]
+        out[...] = found if what == "own" else found[:, 0]
     return own, stake
 
 
@@ -378,31 +394,39 @@ def _equal_shares(legs: pd.DataFrame, own: np.ndarray, claimed: np.ndarray, open
     """(value, min, max) of each open money leg's equal share of what its deal's total leaves after the
     parties' stated figures; NaN where the total is undisclosed or nothing is left.
 
-    Each bound is split on its own: the total's low (or point) less the stated lows, over the open
-    legs; likewise the highs. A share is a point when the total and every stated figure are points.
+    When the total and every stated figure are points, the share is a point: (total - stated) / n.
+    Otherwise the share is a range, by interval arithmetic over the n open legs: its low is the total's
+    low less the stated figures' highs, its high the total's high less their lows (a stated "up to x"
+    is 0 to x; an "over x" counts x as its high, its only figure). A total without a low ("up to")
+    leaves shares without a low, one without a high ("over") shares without a high.
     """
     out = np.full((len(legs), 3), np.nan)
     if not open_.any():
         return out
-    deal = legs["deal"].to_numpy(dtype=object)
-    codes, uniques = pd.factorize(deal)
-    n = np.bincount(codes[open_], minlength=len(uniques)).astype(float)
+    codes, uniques = pd.factorize(legs["deal"].to_numpy(dtype=object))
+    n = np.bincount(codes[open_], minlength=len(uniques)).astype(float)[codes]
 
-    def bound(figures: np.ndarray, k: int) -> np.ndarray:
-        return np.where(np.isnan(figures[:, 0]), figures[:, k], figures[:, 0])
+    def first(*columns: np.ndarray) -> np.ndarray:
+        found = columns[0]
+        for column in columns[1:]:
+            found = np.where(np.isnan(found), column, found)
+        return found
 
-    def spent(k: int) -> np.ndarray:
-        return np.bincount(codes[stated], weights=np.nan_to_num(bound(own, k)[stated]), minlength=len(uniques))
+    def spent(values: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[stated], weights=values[stated], minlength=len(uniques))[codes]
 
-    points = np.bincount(codes[stated], weights=np.isnan(own[stated, 0]).astype(float), minlength=len(uniques)) == 0
-    share = {}
-    for k in (1, 2):
-        with np.errstate(divide="ignore", invalid="ignore"):  # deals without open legs: no share
-            left = (bound(claimed, k) - spent(k)[codes]) / n[codes]
-        share[k] = np.where(left > 0, left, np.nan)
-    point = ~np.isnan(claimed[:, 0]) & points[codes]
-    out[:, 0] = np.where(point, share[1], np.nan)
-    out[:, 1] = np.where(point, np.nan, share[1])
-    out[:, 2] = np.where(point, np.nan, share[2])
+    own_low = first(own[:, 0], own[:, 1], np.zeros(len(legs)))
+    own_high = first(own[:, 0], own[:, 2], own[:, 1])
+    points = spent(np.isnan(own[:, 0]).astype(float)) == 0
+    with np.errstate(divide="ignore", invalid="ignore"):  # deals without open legs: no share
+        point = (claimed[:, 0] - spent(own_low)) / n
+        low = (first(claimed[:, 0], claimed[:, 1]) - spent(np.nan_to_num(own_high))) / n
+        high = (first(claimed[:, 0], claimed[:, 2]) - spent(own_low)) / n
+    is_point = ~np.isnan(claimed[:, 0]) & points
+    out[:, 0] = np.where(is_point & (point > 0), point, np.nan)
+    out[:, 1] = np.where(~is_point & (low > 0), low, np.nan)
+    out[:, 2] = np.where(~is_point & (high > 0), high, np.nan)
     out[~open_] = np.nan
     return out
+
+

@@ -18,6 +18,7 @@ from minidata import mini, write_dataset
 
 import kg
 from kg.projection import tables as projection_tables
+from kg.projection.aggregate import leg_table
 from kg.projection.legs import CATEGORY, COUNTER, Settings, deal_legs, pick
 from kg.rdf import namespaces as ns
 from kg.records.vocab import DealKind, Flow, Role, Status
@@ -69,6 +70,11 @@ def _data() -> dict:
               "status": "closed", "preferred": True, "preferred_reason": "the close",
               "amount": {"value": 6e9, "currency": "USD"}},
          ]},
+        {"id": "alpha-round-2-tranche", "kind": "funding_round", "title": "Epsilon's first tranche",
+         "part_of": "alpha-round-2",
+         "parties": [{"org": "epsilon-fund", "role": "investor"}, {"org": "alpha-lab", "role": "investee"}],
+         "claims": [{"source": "wire-2", "quote": "Epsilon paid in $1 billion.", "date": "2025-05-02",
+                     "status": "closed", "amount": {"value": 1e9, "currency": "USD"}}]},
         {"id": "gamma-beta-cancelled", "kind": "chip_supply", "title": "Gamma to supply Beta",
          "parties": [{"org": "beta-cloud", "role": "customer"}, {"org": "gamma-chips", "role": "provider"}],
          "claims": [{"source": "wire-1", "quote": "Up to $2 billion of chips.", "date": "2025-01-15",
@@ -234,7 +240,18 @@ def reference_legs(store: EmbeddedStore, settings: Settings) -> nx.MultiDiGraph:
                 amount_min_usd=low_ if value_ is None else value_, amount_max_usd=high_ if value_ is None else value_,
                 approximate=claim["approximate"] or (value_ is None and (low_ is None) != (high_ is None)),
                 undisclosed=claim["undisclosed"] or all(x is None for x in (value_, low_, high_)), basis=basis,
-                native_amount=claim["native"], stake=stake, in_cycle=False)
+                native_amount=claim["native"], stake=stake, in_cycle=False, folded_into=None)
+    # a part of a counted whole of the same category with a known amount is folded into it (a tranche)
+    records = graph.graph["deals"]
+    for _u, _v, edge in graph.edges(data=True):
+        deal, seen = edge["deal"], set()
+        whole = records[deal]["part_of"]
+        while whole in records and whole not in seen:
+            if CATEGORY[DealKind(records[whole]["kind"])] == CATEGORY[DealKind(records[deal]["kind"])] \
+                    and records[whole]["amount_usd"] is not None:
+                edge["folded_into"] = whole
+            seen.add(whole)
+            whole = records[whole]["part_of"]
     return graph
 
 
@@ -288,6 +305,11 @@ def test_the_cases_the_reference_covers(graph: kg.KnowledgeGraph) -> None:
     assert legs["alpha-round-2:epsilon-fund:alpha-lab:money"]["amount_max_usd"] == 3e9
     beta = legs["alpha-round-2:beta-cloud:alpha-lab:money"]
     assert (beta["amount_min_usd"], beta["amount_max_usd"], beta["amount_usd"]) == (1.5e9, 3e9, 2.25e9)
+    # a tranche of a counted round is drawn but folded into the round: the metrics' leg table leaves it out
+    tranche = legs["alpha-round-2-tranche:epsilon-fund:alpha-lab:money"]
+    assert tranche["folded_into"] == "alpha-round-2" and tranche["amount_usd"] == 1e9
+    graph_ = deal_legs(graph.store, Settings.of("2025-06-01"))
+    assert "alpha-round-2-tranche" not in set(leg_table(graph_)["deal"])
 
 
 # --- the cache --------------------------------------------------------------------------------
@@ -323,7 +345,7 @@ def test_an_unreadable_or_older_cache_is_read_again(graph: kg.KnowledgeGraph) ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(junk)
         tables = projection_tables.load(store)
-        assert len(tables.claims) == 11
+        assert len(tables.claims) == 12
         with path.open("rb") as stream:
             assert pickle.load(stream)["format"] == projection_tables.FORMAT
 

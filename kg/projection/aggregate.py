@@ -19,7 +19,8 @@ LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date"
 
 def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
     """The legs as a DataFrame, one row per edge in the graph's edge order, with the columns the
-    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown. Read-only:
+    metrics read (``LEG_COLUMNS``); ``amount_usd`` and ``stake`` are NaN where unknown; the legs of a
+    deal folded into its whole (a tranche of a counted round) are left out. Read-only:
     it is kept with the graph (see :func:`derived`).
 
     The metrics group and sum these columns with pandas instead of walking the graph edge by edge.
@@ -52,7 +53,7 @@ def derived(legs: nx.MultiDiGraph, name: str, build: Callable[[nx.MultiDiGraph],
 def _leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
     rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"],
              d.get("basis"))
-            for u, v, k, d in legs.edges(keys=True, data=True)]
+            for u, v, k, d in legs.edges(keys=True, data=True) if d.get("folded_into") is None]
     columns = list(zip(*rows, strict=True)) or [()] * len(LEG_COLUMNS)
     numeric = {"amount_usd", "stake"}  # None becomes NaN
     return pd.DataFrame({name: np.array(col, dtype=float if name in numeric else object)
@@ -69,7 +70,7 @@ def money_flows(legs: nx.MultiDiGraph) -> nx.DiGraph:
     flows = nx.DiGraph(settings=legs.graph.get("settings", {}))
     flows.add_nodes_from(legs.nodes(data=True))
     for u, v, data in legs.edges(data=True):
-        if data["flow"] != Flow.MONEY.value:
+        if data["flow"] != Flow.MONEY.value or data.get("folded_into") is not None:
             continue
         if not flows.has_edge(u, v):
             flows.add_edge(u, v, amount=0.0, deals=[], undisclosed=0)

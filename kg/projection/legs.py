@@ -116,7 +116,8 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     ``aliases``, ``parent``, ``iri``, ``wikidata``, ``lei``, ``ticker``. Edge attributes: ``deal``,
     ``deal_iri``, ``title``, ``kind``, ``category``, ``flow``, ``primary``, ``status``, ``evidence``,
     ``date``, ``amount_usd``, ``amount_min_usd``, ``amount_max_usd``, ``approximate``,
-    ``undisclosed``, ``native_amount``, ``stake`` and ``in_cycle``: scalars only.
+    ``undisclosed``, ``basis``, ``native_amount``, ``stake``, ``in_cycle`` and ``folded_into`` (see
+    :func:`folded`): scalars only.
     ``G.graph["settings"]`` states what was counted and ``G.graph["deals"]`` holds each counted
     deal's own figures (kind, title, status, date, total amount as the counted claim states it) and
     its ``sources`` (publisher, title, url, seed_file, published, quote, preferred, claim_date,
@@ -137,7 +138,7 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
         _add_deals(graph, counted, settings.ranges, _sources(tables, counted["deal"].tolist()))
-        _add_legs(graph, legs, settings)
+        _add_legs(graph, legs, settings, folded(graph.graph["deals"]))
     return graph
 
 
@@ -338,7 +339,31 @@ def _figures(tables: Tables, legs: pd.DataFrame, payer: np.ndarray, taker: np.nd
 STATED, TOTAL, ALLOCATED, UNDISCLOSED = "stated", "total", "allocated_equal", "undisclosed"
 
 
-def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings) -> None:
+def folded(deals: dict[str, dict]) -> dict[str, str]:
+    """Deal → the counted whole of the same category it is part of, when that whole has a known amount: a
+    tranche inside its round. Its legs stay in the graph (marked ``folded_into``) but the leg table the
+    metrics read leaves them out, so each dollar counts once. A part of another category (a compute
+    contract inside an infrastructure programme) is money of its own and is not folded.
+
+    >>> folded({"r": {"kind": "funding_round", "amount_usd": 40.0, "part_of": None},
+    ...         "t": {"kind": "funding_round", "amount_usd": 10.0, "part_of": "r"},
+    ...         "c": {"kind": "compute_commitment", "amount_usd": 5.0, "part_of": "r"}})
+    {'t': 'r'}
+    """
+    out = {}
+    for deal, info in deals.items():
+        seen, whole = {deal}, info.get("part_of")
+        while whole in deals and whole not in seen:
+            record = deals[whole]
+            same = CATEGORY[DealKind(record["kind"])] == CATEGORY[DealKind(info["kind"])]
+            if same and record["amount_usd"] is not None:
+                out[deal] = whole
+            seen.add(whole)
+            whole = record.get("part_of")
+    return out
+
+
+def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings, folds: dict[str, str]) -> None:
     own = legs[["own_value", "own_min", "own_max"]].to_numpy(dtype=float)
     claimed = legs[["value_usd", "min_usd", "max_usd"]].to_numpy(dtype=float)
     flow = legs["gives"].to_numpy(dtype=object)
@@ -371,7 +396,7 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings) ->
          {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
           "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
           "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und, "basis": how,
-          "native_amount": native, "stake": stake_, "in_cycle": False})
+          "native_amount": native, "stake": stake_, "in_cycle": False, "folded_into": folds.get(deal)})
         for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how, native,
         stake_ in zip(
             legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),

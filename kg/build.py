@@ -1,24 +1,33 @@
-"""``aikg build``: data files → checked records → RDF files and the query store, written atomically.
+"""``aikg build``: data files → checked records → RDF files and the query store, as one generation.
 
 Output layout under ``--out``::
 
-    graph/aikg.nt, graph/aikg.ttl, graph/aikg.jsonld   the data graph (ontology terms, no ontology)
-    graph/manifest.json                                 fingerprint of data/ and ontology, counts, time
-    store/                                              Oxigraph store: data + ontology, for SPARQL
+    graph -> current/graph      aikg.nt, aikg.ttl, aikg.jsonld (the data graph) and manifest.json
+    store -> current/store      the Oxigraph store (data + ontology) that SPARQL runs on
+    current -> .generations/G   the generation readers see; G also holds cache/ (projection tables)
+    .generations/               this generation and the previous one (open readers may still use it)
+    .build.lock                 held while a build writes
 
-Everything is written into a staging folder first and swapped in at the end, so an error or a
-crash leaves the previous output as it was. Nothing is written when the data has errors.
+A build writes a whole generation (graph files, store, fingerprint) into ``.generations/G.partial``,
+renames it to ``G`` and then swaps the ``current`` symlink with one atomic rename: readers see the
+old generation or the new one, never a mix, whatever point a build is killed at. A second build into
+the same ``--out`` while one runs is refused (:class:`BuildBusy`). Partial generations a killed build
+left behind, and generations older than the previous one, are removed by the next build, which says
+so. Nothing is written when the data has errors.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import json
 import os
+import secrets
 import shutil
-import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,12 +38,13 @@ from kg.paths import ONTOLOGY_DIR
 from kg.rdf import namespaces as ns
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 from kg.records.fx import FxTable
-from kg.records.loader import data_files, fingerprint, open_checker
+from kg.records.loader import Checker, data_files, fingerprint, open_checker
 from kg.records.models import FxRate
 from kg.store import EmbeddedStore
 
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
-GRAPH_DIR, STORE_DIR = "graph", "store"
+GRAPH_DIR, STORE_DIR, CURRENT, GENERATIONS, LOCK = "graph", "store", "current", ".generations", ".build.lock"
+PARTIAL = ".partial"
 DATA_NT, DATA_TTL, DATA_JSONLD, MANIFEST = "aikg.nt", "aikg.ttl", "aikg.jsonld", "manifest.json"
 
 Progress = Callable[[str], None]
@@ -53,6 +63,7 @@ class BuildResult:
     warnings: int
     seconds: float
     store_rebuilt: bool
+    removed: tuple[str, ...] = ()  # partial or stale generations this build removed
 
     def summary(self) -> str:
         return (f"{self.triples:,} triples: {self.organisations} organisations, {self.deals} deals, "
@@ -76,66 +87,157 @@ def build_fingerprint(data: Path) -> str:
     return digest.hexdigest()
 
 
+class BuildBusy(RuntimeError):
+    """Another build is writing into the same output folder."""
+
+
 def build(data: Path, out: Path, *, progress: Progress | None = None,
           formats: tuple[str, ...] = ("ttl", "jsonld")) -> BuildResult:
-    """Build the graph from ``data`` into ``out``; see the module docstring for the layout.
+    """Build the graph from ``data`` into a new generation of ``out`` (see the module docstring).
 
     The data files are read, checked and turned into triples one file at a time, so memory stays
-    bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the run;
-    nothing is then written to ``out``.
+    bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the
+    run (nothing is then written) and :class:`BuildBusy` when another build holds ``out``. When ``out``
+    already holds a build of exactly these files, nothing is rebuilt.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     checker = open_checker(data)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
+    created = not out.exists()  # a failed first build leaves no folder behind
+    out.mkdir(parents=True, exist_ok=True)
     try:
-        nt = staging / DATA_NT
-        with nt.open("w", encoding="utf-8") as stream:
-            writer = TripleWriter(stream)
-            builder = GraphBuilder(writer)
-            rates: list[FxRate] = []
-            for folder, path in data_files(checker.root):
-                say(f"checking and converting {path.relative_to(checker.root)}")
-                records = checker.read(folder, path)
-                if folder == "fx":
-                    rates += records  # type: ignore[arg-type]
-                    builder.fx = FxTable(rates)
-                for record in records:
-                    builder.emit(record)
-            builder.finish()
-            writer.flush()
-        warnings = checker.finish()
-        if "ttl" in formats:
-            say("writing Turtle")
-            _serialise(nt, staging / DATA_TTL, ox.RdfFormat.TURTLE)
-        if "jsonld" in formats:
-            say("writing JSON-LD")
-            _serialise(nt, staging / DATA_JSONLD, ox.RdfFormat.JSON_LD)
-        ids = checker.ids
-        result = BuildResult(out=out, fingerprint=build_fingerprint(checker.root), triples=writer.count,
-                             organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
-                             observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
-                             seconds=0.0, store_rebuilt=False)
-        _write_manifest(staging / MANIFEST, result)
-        out.mkdir(exist_ok=True)
-        _swap_in(staging, out / GRAPH_DIR)
+        with _locked(out):
+            removed = _clean(out)
+            for name in removed:
+                say(f"removed {name} (left by an interrupted or older build)")
+            fingerprint = build_fingerprint(checker.root)
+            if is_current(checker.root, out):
+                manifest = json.loads((out / GRAPH_DIR / MANIFEST).read_text(encoding="utf-8"))
+                fields = {k: manifest[k] for k in ("fingerprint", "triples", "organisations", "sources", "deals",
+                                                    "observations", "claims", "warnings")}
+                return BuildResult(out=out, **fields, seconds=time.perf_counter() - started, store_rebuilt=False,
+                                   removed=tuple(removed))
+            generations = out / GENERATIONS
+            generations.mkdir(exist_ok=True)
+            name = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+            partial = generations / (name + PARTIAL)
+            try:
+                result = _write_generation(checker, partial, fingerprint, formats, say)
+                os.replace(partial, generations / name)
+                _point(out / CURRENT, generations / name)
+            except BaseException:
+                shutil.rmtree(partial, ignore_errors=True)
+                raise
+            _links(out)
+            _prune(out)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
         raise
-    rebuilt = False
-    if not EmbeddedStore.is_current(out / STORE_DIR, result.fingerprint):
-        say("loading the query store")
-        EmbeddedStore.build(out / STORE_DIR, [out / GRAPH_DIR / DATA_NT, *ontology_paths()], result.fingerprint)
-        rebuilt = True
     seconds = time.perf_counter() - started
-    return BuildResult(**{**asdict(result), "out": out, "seconds": seconds, "store_rebuilt": rebuilt})
+    return BuildResult(**{**asdict(result), "out": out, "seconds": seconds, "store_rebuilt": True,
+                          "removed": tuple(removed)})
+
+
+def _write_generation(checker: Checker, target: Path, fingerprint: str, formats: tuple[str, ...],
+                      say: Progress) -> BuildResult:
+    """Graph files, manifest and store of one generation in ``target``."""
+    graph = target / GRAPH_DIR
+    graph.mkdir(parents=True)
+    nt = graph / DATA_NT
+    with nt.open("w", encoding="utf-8") as stream:
+        writer = TripleWriter(stream)
+        builder = GraphBuilder(writer)
+        rates: list[FxRate] = []
+        for folder, path in data_files(checker.root):
+            say(f"checking and converting {path.relative_to(checker.root)}")
+            records = checker.read(folder, path)
+            if folder == "fx":
+                rates += records  # type: ignore[arg-type]
+                builder.fx = FxTable(rates)
+            for record in records:
+                builder.emit(record)
+        builder.finish()
+        writer.flush()
+    warnings = checker.finish()
+    if "ttl" in formats:
+        say("writing Turtle")
+        _serialise(nt, graph / DATA_TTL, ox.RdfFormat.TURTLE)
+    if "jsonld" in formats:
+        say("writing JSON-LD")
+        _serialise(nt, graph / DATA_JSONLD, ox.RdfFormat.JSON_LD)
+    ids = checker.ids
+    result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
+                         organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
+                         observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
+                         seconds=0.0, store_rebuilt=True)
+    say("loading the query store")
+    EmbeddedStore.load(target / STORE_DIR, [nt, *ontology_paths()], fingerprint)
+    _write_manifest(graph / MANIFEST, result)  # last: a generation with a manifest is whole
+    return result
+
+
+@contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold the build lock of ``out``: an advisory ``flock``, released when the process ends (also by a
+    kill), so a crashed build never leaves ``out`` locked."""
+    with open(out / LOCK, "a+") as stream:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise BuildBusy(f"another build is writing into {out}; wait for it to finish") from None
+            raise
+        yield
+
+
+def _clean(out: Path) -> list[str]:
+    """Remove what interrupted builds left: partial generations, staging folders of older versions of
+    aikg beside ``out``, and a pre-generation layout's store generations; returns what was removed."""
+    removed = []
+    generations = out / GENERATIONS
+    candidates = list(generations.glob("*" + PARTIAL)) if generations.is_dir() else []
+    candidates += list(out.parent.glob(f".{out.name}-staging-*"))
+    for path in candidates:
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(str(path.relative_to(out.parent)))
+    return removed
+
+
+def _point(link: Path, target: Path) -> None:
+    """Make ``link`` a symlink to ``target`` with one atomic rename."""
+    temporary = link.with_name(f".{link.name}.{secrets.token_hex(4)}")
+    os.symlink(os.path.relpath(target, link.parent), temporary)
+    os.replace(temporary, link)
+
+
+def _links(out: Path) -> None:
+    """``out/graph`` and ``out/store`` through ``current`` (once; an older layout's folders are replaced)."""
+    for name in (GRAPH_DIR, STORE_DIR):
+        link, wanted = out / name, os.path.join(CURRENT, name)
+        if link.is_symlink() and os.readlink(link) == wanted:
+            continue
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
+        _point(link, out / CURRENT / name)
+    shutil.rmtree(out / f".{STORE_DIR}.generations", ignore_errors=True)  # the older layout's store generations
+    shutil.rmtree(out / "cache", ignore_errors=True)  # its projection caches: they now live in each generation
+
+
+def _prune(out: Path, keep: int = 2) -> None:
+    """Keep the current generation and the ``keep - 1`` newest others (readers may still use them)."""
+    current = Path(os.path.realpath(out / CURRENT))
+    others = sorted((p for p in (out / GENERATIONS).iterdir() if p.is_dir() and p.resolve() != current
+                     and not p.name.endswith(PARTIAL)), key=lambda p: p.name)
+    for old in others[: max(0, len(others) - (keep - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def is_current(data: Path, out: Path) -> bool:
-    """True when ``out`` holds a build of exactly the files now in ``data``."""
+    """True when ``out`` holds a build of exactly the files now in ``data``, in the generation layout
+    (an output folder of an older aikg is rebuilt once)."""
     manifest = out / GRAPH_DIR / MANIFEST
-    if not manifest.exists():
+    if not (out / CURRENT).is_symlink() or not manifest.exists():
         return False
     built = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
     return built == build_fingerprint(data) and EmbeddedStore.is_current(out / STORE_DIR, built)
@@ -151,16 +253,6 @@ def _write_manifest(path: Path, result: BuildResult) -> None:
     record = {k: v for k, v in asdict(result).items() if k not in {"out", "seconds", "store_rebuilt"}}
     record["built_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with two renames (each atomic on one file system)."""
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def full_graph_ntriples(out: Path, target: Path) -> Path:

@@ -50,6 +50,9 @@ def data_options(func: Callable) -> Callable:
         except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(2)
+        except build_stage.BuildBusy as exc:
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -158,6 +161,11 @@ def build(data: Path, out: Path) -> None:
         result = build_stage.build(data, out, progress=say)
     finally:
         stop()
+    for name in result.removed:
+        err_console.print(f"removed {escape(name)}, left by an interrupted build", soft_wrap=True)
+    if not result.store_rebuilt:
+        out_console.print(f"up to date: {escape(str(out))} already holds a build of these data files")
+        return
     out_console.print(f"built {result.summary()}")
     out_console.print(f"wrote {out / build_stage.GRAPH_DIR}/ ({build_stage.DATA_TTL}, {build_stage.DATA_NT}, "
                       f"{build_stage.DATA_JSONLD}) and {out / build_stage.STORE_DIR}/")

@@ -319,8 +319,8 @@ def test_tables_are_cached_per_store_generation(graph: kg.KnowledgeGraph, monkey
     store = graph.store
     assert isinstance(store, EmbeddedStore)
     path = projection_tables.cache_path(store)
-    generation = os.path.basename(os.path.realpath(store.path))
-    assert path == graph.out / "cache" / generation / "projection.pickle"
+    generation = Path(os.path.realpath(graph.out / "current"))  # the build's generation holds its cache
+    assert path == generation / "cache" / "projection.pickle"
     path.unlink(missing_ok=True)
     first = projection_tables.load(store)
     assert path.is_file() and not list(path.parent.glob("*.tmp"))
@@ -356,13 +356,19 @@ def test_no_cache_without_a_generation(graph: kg.KnowledgeGraph) -> None:
     assert projection_tables.cache_path(RemoteStore("http://localhost:1/sparql")) is None
 
 
-def test_caches_of_pruned_generations_are_removed(graph: kg.KnowledgeGraph) -> None:
-    stale = graph.out / "cache" / "19990101T000000-deadbeef"
+def test_caches_of_pruned_generations_are_removed(tmp_path: Path) -> None:
+    """A store built on its own keeps its caches beside it, one folder per generation; a cache whose
+    generation is gone is removed. (A build's generations hold their caches and take them along.)"""
+    nt = tmp_path / "one.nt"
+    nt.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    store = EmbeddedStore.build(tmp_path / "store", [nt], "f1")
+    stale = tmp_path / "cache" / "19990101T000000-deadbeef"
     stale.mkdir(parents=True)
     (stale / "projection.pickle").write_bytes(b"old")
-    projection_tables.cache_path(graph.store).unlink(missing_ok=True)  # type: ignore[union-attr]
-    projection_tables.load(graph.store)
-    assert not stale.exists()
+    path = projection_tables.cache_path(store)
+    assert path is not None and path.parent.parent == tmp_path / "cache"
+    projection_tables.load(store)
+    assert path.is_file() and not stale.exists()
 
 
 def test_knowledge_graph_keeps_the_tables_in_memory(graph: kg.KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:

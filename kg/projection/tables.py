@@ -264,18 +264,26 @@ def _size_figures(store: Store) -> pd.DataFrame:
 
 
 def generation(store: Store) -> str | None:
-    """The name of the generation ``store`` now reads (see :class:`~kg.store.embedded.EmbeddedStore`), or None
-    for a remote store or a plain store directory."""
+    """The generation ``store`` now reads (the real path its symlinks lead to, see
+    :mod:`kg.build` and :class:`~kg.store.embedded.EmbeddedStore`), or None for a remote store or a
+    plain store directory."""
     if not isinstance(store, EmbeddedStore) or not store.path.is_symlink():
         return None
     target = Path(os.path.realpath(store.path))
-    return target.name if target.is_dir() else None
+    return str(target) if target.is_dir() else None
 
 
 def cache_path(store: Store) -> Path | None:
-    """Where the tables of ``store``'s current generation are kept, or None (no generation: no cache)."""
+    """Where the tables of ``store``'s current generation are kept, or None (no generation: no cache):
+    inside the build's generation (``.generations/G/cache/``), which is removed with it; for a store
+    built on its own by :meth:`~kg.store.embedded.EmbeddedStore.build`, ``cache/<generation>/`` beside it."""
     name = generation(store)
-    return None if name is None else store.path.parent / CACHE_DIR / name / CACHE_FILE  # type: ignore[attr-defined]
+    if name is None:
+        return None
+    target = Path(name)
+    if target.name == "store" and (target.parent / "graph").is_dir():
+        return target.parent / CACHE_DIR / CACHE_FILE
+    return store.path.parent / CACHE_DIR / target.name / CACHE_FILE  # type: ignore[attr-defined]
 
 
 def load(store: Store) -> Tables:
@@ -284,7 +292,7 @@ def load(store: Store) -> Tables:
     path = cache_path(store)
     if path is None:
         return read(store)
-    before = path.parent.name
+    before = generation(store)
     with contextlib.suppress(Exception):  # unreadable, foreign or older: read again
         with path.open("rb") as stream:
             saved = pickle.load(stream)  # noqa: S301 - a file this module wrote under OUT
@@ -295,7 +303,8 @@ def load(store: Store) -> Tables:
         return tables
     with contextlib.suppress(OSError):  # a read-only OUT still projects, just uncached
         _save(path, tables)
-        _prune(path.parent.parent, EmbeddedStore._generations(store.path))  # type: ignore[arg-type]
+        if path.parent.parent != Path(before).parent:  # a store of its own: drop the caches of gone generations
+            _prune(path.parent.parent, EmbeddedStore._generations(store.path))  # type: ignore[arg-type]
     return tables
 
 

@@ -77,19 +77,7 @@ class EmbeddedStore:
             name = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
             target = generations / name
             try:
-                store = ox.Store(str(target))
-                for file in ntriples_files:
-                    file = Path(file)
-                    fmt, base = _rdf_format(file), file.resolve().as_uri()
-                    if file.suffix == ".gz":
-                        with gzip.open(file, "rb") as stream:
-                            store.bulk_load(stream, fmt, base_iri=base)
-                    else:
-                        store.bulk_load(path=str(file), format=fmt, base_iri=base)
-                store.flush()
-                store.optimize()
-                del store
-                (generations / f"{name}.fingerprint").write_text(fingerprint, encoding="utf-8")
+                cls.load(target, ntriples_files, fingerprint)
                 cls._swap(path, target)
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
@@ -97,6 +85,23 @@ class EmbeddedStore:
                 raise
             cls._prune(generations, Path(os.path.realpath(path)), keep_generations)
         return cls(path)
+
+    @staticmethod
+    def load(target: Path, files: Sequence[Path], fingerprint: str) -> None:
+        """Bulk-load ``files`` into a new store directory ``target`` and write ``fingerprint`` beside it
+        (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks)."""
+        store = ox.Store(str(target))
+        for file in map(Path, files):
+            fmt, base = _rdf_format(file), file.resolve().as_uri()
+            if file.suffix == ".gz":
+                with gzip.open(file, "rb") as stream:
+                    store.bulk_load(stream, fmt, base_iri=base)
+            else:
+                store.bulk_load(path=str(file), format=fmt, base_iri=base)
+        store.flush()
+        store.optimize()
+        del store
+        target.with_name(f"{target.name}.fingerprint").write_text(fingerprint, encoding="utf-8")
 
     @staticmethod
     def _swap(path: Path, target: Path) -> None:

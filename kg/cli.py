@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 import kg
 from kg import build as build_stage
@@ -23,10 +25,25 @@ from kg.records.vocab import Status
 from kg.store import queries
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
+from kg.views.formatting import terminal_text
 
 # Piped output is not cut to 80 columns.
 out_console = Console(highlight=False, width=None if sys.stdout.isatty() else 240)
 err_console = Console(stderr=True, highlight=False)
+
+
+def shown(value: object) -> str:
+    """Text from the data (names, quotes, paths, titles) for a message with markup: control characters
+    replaced and rich markup escaped, so ``[/bogus]`` or ``[link=...]`` print as they are."""
+    return escape(terminal_text(value))
+
+
+_C1 = re.compile("[\x7f-\x9f]")
+
+
+def json_text(text: str) -> str:
+    """JSON as printed: C1 control characters (which JSON may carry raw) written as ``\\u`` escapes."""
+    return _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 FORMATS = click.Choice(["table", "csv", "json", "md"])
 
 
@@ -43,15 +60,15 @@ def data_options(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except DataError as exc:
             for problem in exc.problems:
-                err_console.print(str(problem), markup=False, soft_wrap=True)
+                err_console.print(terminal_text(problem), markup=False, soft_wrap=True)
             errors = sum(p.severity == "error" for p in exc.problems)
             err_console.print(f"[bold red]{errors} error(s); nothing was written.[/]")
             sys.exit(1)
         except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(2)
         except build_stage.BuildBusy as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(1)
 
     return wrapper
@@ -87,12 +104,12 @@ def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict, f
     if fmt == "json":
         rows = json.loads(frame.to_json(orient="records", date_format="iso"))
         envelope = {"title": title, **(about if figures is None else figures), "rows": rows}
-        click.echo(json.dumps(envelope, indent=2, ensure_ascii=False))
+        click.echo(json_text(json.dumps(envelope, indent=2, ensure_ascii=False)))
         return
     if fmt == "csv":
-        err_console.print(f"{title} ({line})", markup=False, soft_wrap=True)
+        err_console.print(terminal_text(f"{title} ({line})"), markup=False, soft_wrap=True)
     else:
-        out_console.print(f"[bold]{title}[/]\n{line}", soft_wrap=True)
+        out_console.print(f"[bold]{shown(title)}[/]\n{shown(line)}", soft_wrap=True)
     emit(frame, fmt)
 
 
@@ -113,17 +130,18 @@ def _load(data: Path, out: Path, endpoint: str | None = None) -> kg.KnowledgeGra
 def emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
     """Print a DataFrame as a table, CSV, JSON or Markdown."""
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(terminal_text(frame.to_csv(index=False)), nl=False)
     elif fmt == "json":
-        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        click.echo(json_text(frame.to_json(orient="records", date_format="iso", indent=2)))
     elif fmt == "md":
         click.echo(_markdown(frame))
-    else:
-        table = Table(title=title, show_lines=False)
+    else:  # Text cells are never read as markup
+        table = Table(title=None if title is None else Text(terminal_text(title)), show_lines=False)
         for col in frame.columns:
-            table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(frame[col]) else "left")
+            table.add_column(Text(terminal_text(col)),
+                             justify="right" if pd.api.types.is_numeric_dtype(frame[col]) else "left")
         for row in frame.itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
+            table.add_row(*(Text(_cell(v)) for v in row))
         out_console.print(table)
 
 
@@ -134,7 +152,7 @@ def _cell(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
-    return str(value)
+    return terminal_text(value)
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -162,13 +180,13 @@ def build(data: Path, out: Path) -> None:
     finally:
         stop()
     for name in result.removed:
-        err_console.print(f"removed {escape(name)}, left by an interrupted build", soft_wrap=True)
+        err_console.print(f"removed {shown(name)}, left by an interrupted build", soft_wrap=True)
     if not result.store_rebuilt:
-        out_console.print(f"up to date: {escape(str(out))} already holds a build of these data files")
+        out_console.print(f"up to date: {shown(out)} already holds a build of these data files")
         return
     out_console.print(f"built {result.summary()}")
-    out_console.print(f"wrote {out / build_stage.GRAPH_DIR}/ ({build_stage.DATA_TTL}, {build_stage.DATA_NT}, "
-                      f"{build_stage.DATA_JSONLD}) and {out / build_stage.STORE_DIR}/")
+    out_console.print(f"wrote {shown(out / build_stage.GRAPH_DIR)}/ ({build_stage.DATA_TTL}, {build_stage.DATA_NT}, "
+                      f"{build_stage.DATA_JSONLD}) and {shown(out / build_stage.STORE_DIR)}/")
     if result.warnings:
         out_console.print(f"{result.warnings} warning(s): run 'aikg validate' to list them")
 
@@ -179,9 +197,9 @@ def validate(data: Path, out: Path) -> None:
     """Check the data files (models, references) and the built graph (SHACL shapes)."""
     report = check_data(data)
     for warning in report.warnings:
-        out_console.print(str(warning), markup=False, soft_wrap=True)
+        out_console.print(terminal_text(warning), markup=False, soft_wrap=True)
     for violation in report.violations:
-        err_console.print(f"SHACL: {violation}", markup=False, soft_wrap=True)
+        err_console.print(terminal_text(f"SHACL: {violation}"), markup=False, soft_wrap=True)
     if not report.conforms:
         err_console.print(f"[bold red]{len(report.violations)} SHACL violation(s)[/]")
         sys.exit(1)
@@ -253,7 +271,7 @@ def sparql(data: Path, out: Path, text: str, fmt: str, endpoint: str | None) -> 
 def synth(orgs: int, seed: int, out: Path, data: Path | None) -> None:
     """Write a synthetic data set of --orgs organisations (about 5 deals each) to --out."""
     counts = synth_data(orgs, seed, out)
-    out_console.print("wrote " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" to {out}/")
+    out_console.print("wrote " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" to {shown(out)}/")
 
 
 @main.command()
@@ -370,7 +388,7 @@ def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None,
 def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> None:
     """Write every analysis as JSON and CSV into --out/metrics/."""
     written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, **settings)
-    out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {out / 'metrics'}/: {', '.join(written)}")
+    out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {shown(out / 'metrics')}/: {', '.join(written)}")
 
 
 @main.command()
@@ -391,10 +409,10 @@ def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output
     finally:
         stop()
     for note in result.notes:
-        err_console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        err_console.print(f"[yellow]note:[/] {shown(note)}", soft_wrap=True)
     for label, text in result.summary():
-        out_console.print(f"[bold]{label}:[/] {escape(text)}", soft_wrap=True)
-    out_console.print(f"wrote {escape(str(path))} and {escape(str(path.parent / 'explorer.html'))}")
+        out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
+    out_console.print(f"wrote {shown(path)} and {shown(path.parent / 'explorer.html')}")
 
 
 @main.command()
@@ -412,7 +430,7 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
     """Write the interactive explorer: one offline HTML file."""
     path = _load(data, out).write_view(output or out / "explorer.html", focus=focus, depth=depth,
                                        kinds=kinds or None, statuses=statuses or None, as_of=as_of)
-    out_console.print(f"wrote {path}")
+    out_console.print(f"wrote {shown(path)}")
 
 
 @main.command()
@@ -432,7 +450,7 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
     named = {q.name: (q.title, q.text) for q in queries.library().values()}
     explorer = out / "explorer.html"
     options = {} if workers is None else {"workers": workers}
-    out_console.print(f"aikg SPARQL endpoint: http://{host}:{port}/sparql  (query page: http://{host}:{port}/)")
+    out_console.print(f"aikg SPARQL endpoint: http://{shown(host)}:{port}/sparql  (query page: http://{shown(host)}:{port}/)")
     serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
                    named_queries=named, explorer_path=explorer if explorer.exists() else None, **options)
 
@@ -444,7 +462,7 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
 def push(data: Path, out: Path, endpoint: str) -> None:
     """Load the built graph (and the ontology) into a remote store through the Graph Store Protocol."""
     sent = _load(data, out).push(endpoint)
-    out_console.print(f"pushed {sent:,} triples to {endpoint}; query it with --endpoint <its SPARQL URL>")
+    out_console.print(f"pushed {sent:,} triples to {shown(endpoint)}; query it with --endpoint <its SPARQL URL>")
 
 
 @main.command()
@@ -465,14 +483,14 @@ def run(data: Path, out: Path) -> None:
         summary = graph.stats()
     finally:
         stop()
-    out_console.print(f"[bold]aikg[/] built {data} into {out}/")
+    out_console.print(f"[bold]aikg[/] built {shown(data)} into {shown(out)}/")
     for title in ("Deals by kind", "Deals by status (preferred claim)"):
         emit(summary[title], "table", title)
     for label, text in result.summary():
-        out_console.print(f"[bold]{label}:[/] {escape(text)}", soft_wrap=True)
+        out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
     state = "conforms to the SHACL shapes" if report.conforms else f"{len(report.violations)} SHACL violation(s)"
     out_console.print(f"validation: {state}; {len(report.warnings)} warning(s)")
-    out_console.print(f"wrote {out / 'metrics'}/ ({len(written)} tables), {report_path} and "
-                      f"{report_path.parent / 'explorer.html'}")
+    out_console.print(f"wrote {shown(out / 'metrics')}/ ({len(written)} tables), {shown(report_path)} and "
+                      f"{shown(report_path.parent / 'explorer.html')}")
     if not report.conforms:
         sys.exit(1)

@@ -127,3 +127,18 @@ def embed_json(data: Any) -> str:
     for raw, escaped in _SCRIPT_UNSAFE:
         result = result.replace(raw, escaped)
     return result
+
+
+# Every control character but newline and tab: ESC starts ANSI and OSC-8 link sequences, BEL ends them,
+# C1 controls (U+0080-U+009F) are 8-bit CSI and OSC; each is shown as U+FFFD instead.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(value: object) -> str:
+    """``value`` as text safe to print on a terminal: control characters and escape sequences shown as
+    U+FFFD, so no string from the data can move the cursor, colour the screen or plant a link.
+
+    >>> terminal_text("\\x1b]8;;file:///etc/passwd\\x07click\\x1b]8;;\\x07 [/bogus]")
+    '\ufffd]8;;file:///etc/passwd\ufffdclick\ufffd]8;;\ufffd [/bogus]'
+    """
+    return _CONTROL.sub("\ufffd", str(value))

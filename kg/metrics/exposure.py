@@ -69,7 +69,8 @@ def direct_exposures(legs: nx.MultiDiGraph, sizes: dict[str, Size]) -> pd.DataFr
 _SUMMED = ("invested", *CHANNELS[1:])  # what is summed per pair: the cost of equity, then the other channels
 
 
-Round = tuple[dt.date, str, float | None, dict[str, float]]  # date, deal, new money, each investor's own money
+# date (of the claim that counts), deal, new money, each investor's own money, the date first reported
+Round = tuple[dt.date, str, float | None, dict[str, float], dt.date | None]
 
 
 def funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
@@ -90,7 +91,8 @@ def funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
         record = deals.get(deal, {})
         if record.get("part_of") in deals:  # a tranche: its money is in the round it belongs to
             continue
-        rounds.setdefault(investee, []).append((record.get("date"), deal, record.get("amount_usd"), paid))
+        first = min((s["claim_date"] for s in record.get("sources") or () if s.get("claim_date")), default=None)
+        rounds.setdefault(investee, []).append((record.get("date"), deal, record.get("amount_usd"), paid, first))
     for listed in rounds.values():
         listed.sort(key=lambda r: (r[0] or dt.date.min, r[1]))
     return rounds
@@ -99,19 +101,22 @@ def funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
 def diluted(stake: float, since: dt.date, holder: str, rounds: list[Round],
             size: Size | None) -> tuple[float, list[str]]:
     """``stake`` (held since ``since``) after the later rounds: each round with new money ``M`` at post-money
-    ``V`` leaves ``stake * (1 - M / V)``, plus ``m / V`` for the holder's own money ``m`` in it. A round
+    ``V`` (reported with the round's counted claim or with its first report) leaves ``stake * (1 - M / V)``,
+    plus ``m / V`` for the holder's own money ``m`` in it. A round first reported before the stake was
+    stated is taken to be in the stake already. A round
     without a known amount or post-money valuation cannot be applied; it is named with a "?". The
     stake stated with a round (the same date) already counts that round.
 
     >>> size = Size(200.0, "valuation_post", dt.date(2025, 6, 1), ((dt.date(2025, 6, 1), 200.0),))
-    >>> diluted(0.5, dt.date(2025, 1, 1), "a", [(dt.date(2025, 6, 1), "r", 50.0, {"b": 50.0})], size)
+    >>> diluted(0.5, dt.date(2025, 1, 1), "a", [(dt.date(2025, 6, 1), "r", 50.0, {"b": 50.0}, None)], size)
     (0.375, ['r'])
     """
     applied = []
-    for day, deal, new_money, paid in rounds:
-        if day is None or day <= since:
+    for day, deal, new_money, paid, first in rounds:
+        if day is None or (first or day) <= since:  # reported before the stake: the stake counts it already
             continue
-        post = size.post_money(day) if size is not None else None
+        # the valuation is reported with the close, or with the announcement months before it
+        post = None if size is None else size.post_money(day) or (size.post_money(first) if first else None)
         if new_money is None or post is None or post <= new_money:
             applied.append(f"{deal}?")
             continue

@@ -104,7 +104,7 @@ class Report:
         statuses = ", ".join(self.settings.get("statuses", []))
         lines = [
             ("settings", f"as of {self.settings.get('as_of')}; statuses {statuses}; ranges "
-                         f"{self.settings.get('ranges')}"),
+                         f"{self.settings.get('ranges')}; multi-party totals: {self.settings.get('allocation')}"),
             ("deals counted", f"{h['deals_counted']:,} of {h['counts'].get('deals', 0):,} in the data, between "
                               f"{h['orgs_active']:,} organisations"),
             *[(f"{row['label'].lower()}", f"{usd(row['usd'], '$0')} in {row['with_amount']:,} deals with a known "

@@ -16,7 +16,7 @@ from kg.ingest import numbers
 _CORE = re.compile(r"(?<![\w.,/])(\d{1,3}(?:[.,'’\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
                    r"(bn|tn|mn|[bBmMkKT])?(?!\w)")
 _ARTICLE = re.compile(r"(?<![\w-])(a|an|one|ein|eine|einer|einem|einen)(?=\s+\w)", re.IGNORECASE)
-_WORD_AFTER = re.compile(r"[\s\u00a0]*([A-Za-zÄÖÜäöüß]+)(\.)?")
+_WORD_AFTER = re.compile(r"[\s\u00a0-]*([A-Za-zÄÖÜäöüß]+)(\.)?")  # "$500-billion"
 _SPACE = "[\\s\\u00a0]*"
 
 # (pattern, ISO 4217 code); the longest forms first.

@@ -37,7 +37,28 @@ def candidates_of_text(text: str, index: OrgIndex, lang: str | None = None,
                        published: dt.date | None = None, published_inferred: bool = False) -> list[Candidate]:
     """The candidates of a text, unmatched (what the batch mode reports)."""
     lang = sentences.language(text, lang)
-    return relations.candidates(sentences.split(text, lang), lang, index, published, published_inferred)
+    return _once(relations.candidates(sentences.split(text, lang), lang, index, published, published_inferred))
+
+
+def _once(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per fact: a headline and the body stating the same figure of the same kind for the same
+    parties (one naming fewer) give the fuller one, which names the other in its reasons."""
+    kept: list[Candidate] = []
+    for cand in found:
+        twin = next((k for k in kept if k.record == cand.record and k.kind == cand.kind and k.amount == cand.amount
+                     and k.amount is not None and (_names(k) <= _names(cand) or _names(cand) <= _names(k))), None)
+        if twin is None:
+            kept.append(cand)
+            continue
+        better, other = (cand, twin) if (len(cand.parties), cand.confidence) > (len(twin.parties), twin.confidence) \
+            else (twin, cand)
+        better.reasons.append(f"also stated in: {other.quote[:80]}")
+        kept[kept.index(twin)] = better
+    return kept
+
+
+def _names(cand: Candidate) -> set[str]:
+    return {p.org or p.name for p in cand.parties}
 
 
 def extract(article: article_io.Article, dataset: Dataset, *, url: str | None = None,

@@ -27,6 +27,8 @@ _SERVICES = re.compile(r"(?:nutz\w*|uses?|used)\s+(?:die\s+)?(?:dienste|services
 _PER_MILLION_TOKENS = re.compile(r"(?:pro|per)\s+(?:million|1M|1 million)\s+tokens?", re.I)
 # Figures about a market or an industry: the organisations named beside them are not their subject.
 _MARKET_METRICS = {Metric.INVESTMENT_TOTAL.value, Metric.REVENUE_REQUIRED.value}
+# Kinds a sentence may state with only the receiving party named ("OpenAI raised $40bn", "Amazon sold $12bn of bonds").
+_ONE_PARTY_KINDS = {DealKind.FUNDING_ROUND.value, DealKind.DEBT_FINANCING.value}
 _STAKE = re.compile(r"anteil|stake|beteiligung|owns|hält\b|holds", re.I)
 
 
@@ -78,6 +80,7 @@ def candidates(sentences: list[Sentence], lang: str, index: OrgIndex, published:
             published_inferred: bool = False) -> list[Candidate]:
     """The candidates of an article's sentences."""
     mentions = [_parties_of(s.text, index) for s in sentences]
+    mentions = _new_names_everywhere(sentences, mentions)
     ctx = _Context(lang, published, published_inferred, _topic(mentions))
     out: list[Candidate] = []
     previous: list[Mention] = []
@@ -99,13 +102,28 @@ def _parties_of(text: str, index: OrgIndex) -> list[Mention]:
     return kept
 
 
+def _new_names_everywhere(sentences: list[Sentence], mentions: list[list[Mention]]) -> list[list[Mention]]:
+    """A proposed organisation introduced once ("AI startup Quantumleap") is found in every sentence."""
+    names = {m.name for found in mentions for m in found if m.org is None}
+    if not names:
+        return mentions
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                         + r")(?:'s|’s|s)?(?!\w)")
+    out = []
+    for sentence, found in zip(sentences, mentions, strict=True):
+        extra = [Mention(m.start(1), m.end(1), None, m.group(1), "new") for m in pattern.finditer(sentence.text)
+                 if not any(o.start < m.end(1) and m.start(1) < o.end for o in found)]
+        out.append(sorted(found + extra, key=lambda m: m.start))
+    return out
+
+
 def _topic(mentions: list[list[Mention]]) -> Mention | None:
     """The organisation the article is about: the one it names most often (at least twice)."""
-    counts = Counter(m.org for found in mentions for m in found if m.org)
+    counts = Counter(m.org or m.name for found in mentions for m in found)
     if not counts:
         return None
-    org, n = counts.most_common(1)[0]
-    return next(m for found in mentions for m in found if m.org == org) if n >= 2 else None
+    key, n = counts.most_common(1)[0]
+    return next(m for found in mentions for m in found if (m.org or m.name) == key) if n >= 2 else None
 
 
 def _refer_back(text: str, found: list[Mention], previous: list[Mention],
@@ -177,6 +195,9 @@ def _figure_candidate(sentence: Sentence, figures: list[amounts.Figure], i: int,
         before = _before(named, left, fig.start)[-1:]
         after = [m for m in named if fig.end <= m.start and m.end <= right and id(m) not in owners]
     earlier = [m for m in named if m.end <= fig.start][-1:]
+    if ctx.topic is not None and not (before or after) and cues.COMPANY_ANAPHOR.search(clause):
+        earlier = [replace(ctx.topic, start=-1, end=-1)]  # "valuing the company at": the article's organisation
+        reasons.append(f"'{cues.COMPANY_ANAPHOR.search(clause).group(0)}' read as {ctx.topic.name}")
     near = before or after or earlier or referred
     if how and near is referred:
         reasons.append(how)
@@ -265,7 +286,7 @@ def _kind(fig: amounts.Figure, clause: str, text: str, header: tuple[str, ...],
         spending = cues.SPENDING.search(words)
         if deal is not None and spending and deal[0] in (DealKind.EQUITY_INVESTMENT.value, DealKind.CHIP_SUPPLY.value):
             return Metric.CAPEX.value, "observation", f"'{spending.group(0)}': spending on things, not on a party"
-        if deal is not None and (several or deal[0] == DealKind.FUNDING_ROUND.value):
+        if deal is not None and (several or deal[0] in _ONE_PARTY_KINDS):
             return deal
     if m := dict(cues.METRIC_CUES)[Metric.CAPEX].search(text):
         return Metric.CAPEX.value, "observation", f"'{m.group(0)}': spending by the organisations named"

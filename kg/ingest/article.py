@@ -31,7 +31,6 @@ class Article:
     language: str | None = None  # from the page; the text's own language is found in kg.ingest.sentences
     url: str | None = None
     path: Path | None = None  # the file read, if any
-    html: bool = False
 
 
 def read_bytes(path: Path) -> bytes:
@@ -84,7 +83,7 @@ def _from_html(raw: bytes, *, path: Path | None, url: str | None, where: str) ->
     return Article(text=_normalise(doc.text), title=doc.title or None, publisher=doc.sitename or None,
                    published=dt.date.fromisoformat(found) if found else None,
                    language=html_lang.group(1).decode().lower() if html_lang else None,
-                   url=url or _http(doc.url), path=path, html=True)
+                   url=url or _http(doc.url), path=path)
 
 
 def _http(url: str | None) -> str | None:

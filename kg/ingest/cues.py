@@ -66,7 +66,6 @@ FALL = _rx(r"fell|fall\w*|dropped|drop\b|slump\w*|sank|tumbl\w*|plung\w*|einbruc
            r"verlor\w*|verlust|lost|wiped|erased|ausgelöscht|down\b|declin\w*|brach|shed")
 RISE = _rx(r"rose|rise\w*|jump\w*|soar\w*|gain\w*|stieg\w*|legte\w* zu|zulegen|klettert\w*|surg\w*|up\b|added")
 TOKEN_PRICE = _rx(r"token")
-INPUT = _rx(r"input")
 OUTPUT = _rx(r"output")
 
 # Wording → status, strongest first: what has happened outweighs what is planned or rumoured.

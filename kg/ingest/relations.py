@@ -61,7 +61,6 @@ class Candidate:
     segment: str | None = None
     confidence: float = 0.5
     reasons: list[str] = field(default_factory=list)
-    figure: str = ""  # the words the figure was read from
     id: str = ""
     match: str = "new"
     target: str | None = None  # the deal or observation a claim would be added to
@@ -375,8 +374,7 @@ def _finish(sentence: Sentence, fig: amounts.Figure, kind: str, record: str, par
     text = sentence.text
     date, inferred = _date(text, ctx, reasons)
     cand = Candidate(record=record, kind=kind, parties=parties, amount=None, quote=text, start=sentence.start,
-                     end=sentence.end, date=date, date_inferred=inferred, reasons=reasons,
-                     figure=text[fig.start:fig.end])
+                     end=sentence.end, date=date, date_inferred=inferred, reasons=reasons)
     amount = fig.amount()
     if record == "deal":
         cand.status, why = _status(text)

@@ -19,6 +19,10 @@ from rich.text import Text
 
 import kg
 from kg import build as build_stage
+from kg.ingest import api as ingest
+from kg.ingest.article import ArticleError
+from kg.ingest.batch import BatchError
+from kg.ingest.inbox import InboxError
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.records.problems import DataError
 from kg.records.vocab import Status
@@ -63,6 +67,9 @@ def data_options(func: Callable) -> Callable:
                 err_console.print(terminal_text(problem), markup=False, soft_wrap=True)
             errors = sum(p.severity == "error" for p in exc.problems)
             err_console.print(f"[bold red]{errors} error(s); nothing was written.[/]")
+            sys.exit(1)
+        except (ArticleError, BatchError, InboxError) as exc:  # input that cannot be read or found
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}; nothing was written.", soft_wrap=True)
             sys.exit(1)
         except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
@@ -494,3 +501,85 @@ def run(data: Path, out: Path) -> None:
                       f"{shown(report_path.parent / 'explorer.html')}")
     if not report.conforms:
         sys.exit(1)
+
+
+@main.command()
+@data_options
+@click.argument("article", required=False)
+@click.option("--url", default=None, help="The article's URL (metadata only: nothing is fetched).")
+@click.option("--published", default=None, metavar="DATE", help="Publication date, if the page does not say.")
+@click.option("--publisher", default=None, help="Publisher, if the page does not say.")
+@click.option("--title", default=None, help="Title, if the page does not say.")
+@click.option("--jsonl", "jsonl", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Batch mode: read one JSON object a line from FILE ('-' for standard input), write JSON lines.")
+@click.option("--dry-run", is_flag=True, help="Show the candidates; write nothing to the inbox.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def extract(data: Path, out: Path, article: str | None, url: str | None, published: str | None,
+            publisher: str | None, title: str | None, jsonl: Path | None, dry_run: bool, fmt: str) -> None:
+    """Candidate facts of ARTICLE (a saved HTML page, a text or Markdown file, or '-' for standard input),
+    written to data/inbox/<source id>.yaml for review."""
+    if jsonl is not None:
+        lines = sys.stdin.read().splitlines() if str(jsonl) == "-" else \
+            jsonl.read_text(encoding="utf-8", errors="replace").splitlines()
+        for line in ingest.extract_jsonl(lines, data):
+            click.echo(line)
+        return
+    if article is None:
+        raise click.UsageError("give an ARTICLE (a file, or '-' for standard input) or --jsonl FILE")
+    try:
+        when = dt.date.fromisoformat(published) if published else None
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {published!r}", param_hint="--published") from None
+    given: Path | bytes = sys.stdin.buffer.read() if article == "-" else Path(article)
+    result = ingest.extract(given, data, url=url, published=when, publisher=publisher, title=title,
+                            write=not dry_run)
+    frame = result.frame[["id", "match", "kind", "parties", "value", "min", "max", "currency", "date", "status",
+                          "confidence", "quote"]]
+    source = result.extraction.source
+    if fmt == "table":
+        frame = frame.assign(quote=frame["quote"].map(lambda q: escape(q if len(q) <= 90 else q[:87] + "...")),
+                             parties=frame["parties"].map(escape), match=frame["match"].map(escape))
+        out_console.print(f"[bold]{escape(str(source.get('title')))}[/] ({escape(str(source.get('publisher')))}, "
+                          f"{source.get('published')}, {result.extraction.language}); "
+                          f"source {escape(str(source['id']))}"
+                          + (" (already in the data)" if result.extraction.source_exists else ""), soft_wrap=True)
+    emit(frame, fmt, "Candidates")
+    for note in result.extraction.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+    if result.written is not None:
+        for cid, why in result.written.left_out:
+            err_console.print(f"[yellow]left out {escape(cid)}:[/] {escape(why)}", soft_wrap=True)
+        err_console.print(f"wrote {len(result.written.kept)} candidate(s) to {escape(str(result.written.path))}; "
+                          "edit it, then 'aikg accept ID...' or 'aikg reject ID...'", soft_wrap=True)
+
+
+@main.command()
+@data_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def inbox(data: Path, out: Path, fmt: str) -> None:
+    """The candidates waiting in data/inbox/ for 'aikg accept' or 'aikg reject'."""
+    frame = ingest.inbox_frame(data)
+    if fmt == "table":
+        frame = frame.assign(**{c: frame[c].map(lambda v: escape(str(v))) for c in ("match", "parties", "quote")})
+    emit(frame, fmt, "Inbox")
+
+
+@main.command()
+@data_options
+@click.argument("ids", nargs=-1, required=True)
+def accept(data: Path, out: Path, ids: tuple[str, ...]) -> None:
+    """Move candidates (IDs, or a source id for its whole inbox file) into data/, all or nothing."""
+    result = ingest.accept(data, list(ids))
+    for cid, why in result.skipped:
+        err_console.print(f"[yellow]skipped {escape(cid)}:[/] {escape(why)}", soft_wrap=True)
+    out_console.print(f"accepted {len(result.ids)} candidate(s) ({escape(', '.join(result.ids))}) into "
+                      + ", ".join(escape(str(p)) for p in result.files), soft_wrap=True)
+
+
+@main.command()
+@data_options
+@click.argument("ids", nargs=-1, required=True)
+def reject(data: Path, out: Path, ids: tuple[str, ...]) -> None:
+    """Drop candidates (IDs, or a source id for its whole inbox file) from the inbox."""
+    dropped = ingest.reject(data, list(ids))
+    out_console.print(f"rejected {len(dropped)} candidate(s): {escape(', '.join(dropped))}", soft_wrap=True)

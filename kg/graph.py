@@ -17,6 +17,7 @@ import pandas as pd
 
 from kg import build as build_stage
 from kg import validate as validate_stage
+from kg.ingest import api as ingest
 from kg.metrics import centrality as centrality_stage
 from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
@@ -158,6 +159,27 @@ class KnowledgeGraph:
         return stress_stage.stress(legs, self.sizes(settings.get("as_of")), self.resolve(fail, legs), pays=pays,
                                    loses=loses,
                                    method=method, variant=variant, alpha=alpha, beta=beta)
+
+    # -- ingest: articles to reviewed facts (see kg.ingest) ---------------------------------
+    def extract(self, path_or_text: Path | str | bytes, *, url: str | None = None, write: bool = False,
+                **metadata: Any) -> pd.DataFrame:
+        """The candidate facts of an article (a file path, or the text itself), labelled against the data:
+        one row each with kind, parties and roles, amount, date, status, confidence, quote and reasons.
+        ``write=True`` also puts them into ``data/inbox/`` for ``accept``."""
+        return ingest.extract(path_or_text, self.data, url=url, write=write, **metadata).frame
+
+    def inbox(self) -> pd.DataFrame:
+        """The candidates waiting in ``data/inbox/``."""
+        return ingest.inbox_frame(self.data)
+
+    def accept(self, *ids: str) -> list[str]:
+        """Move candidates (or whole inbox files, by source id) into ``data/``, all or nothing; ``build()``
+        (or ``kg.load()`` again) then puts them into the graph."""
+        return ingest.accept(self.data, list(ids)).ids
+
+    def reject(self, *ids: str) -> list[str]:
+        """Drop candidates (or whole inbox files) from the inbox."""
+        return ingest.reject(self.data, list(ids))
 
     # -- views -----------------------------------------------------------------------------
     def explorer_graph(self, max_len: int = 5, **settings: Any) -> nx.MultiDiGraph:

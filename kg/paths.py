@@ -7,3 +7,4 @@ ONTOLOGY_DIR = REPO / "ontology"
 QUERY_DIR = REPO / "queries"
 DEFAULT_DATA = REPO / "data"
 DEFAULT_OUT = Path("out")
+SEED_DIR = REPO.parent / "shared" / "sources" / "seeds"  # the seed articles, cited by file name, never copied

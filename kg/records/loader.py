@@ -45,10 +45,16 @@ class Dataset:
         return FxTable(self.fx_rates)
 
 
+# Candidates waiting for review (kg.ingest) live in data/inbox/; they are not data until accepted.
+INBOX_DIR = "inbox"
+
+
 def data_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """(record folder, file) of every data file: the YAML files under the record folders, never the inbox."""
     for folder in RECORD_FOLDERS:
         for path in sorted((root / folder).rglob("*.yaml")):
-            yield folder, path
+            if INBOX_DIR not in path.relative_to(root).parts:
+                yield folder, path
 
 
 def fingerprint(root: Path) -> str:

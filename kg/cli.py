@@ -69,7 +69,7 @@ def data_options(func: Callable) -> Callable:
             err_console.print(f"[bold red]{errors} error(s); nothing was written.[/]")
             sys.exit(1)
         except (ArticleError, BatchError, InboxError) as exc:  # input that cannot be read or found
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}; nothing was written.", soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {shown(exc)}; nothing was written.", soft_wrap=True)
             sys.exit(1)
         except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
@@ -537,19 +537,19 @@ def extract(data: Path, out: Path, article: str | None, url: str | None, publish
                           "confidence", "quote"]]
     source = result.extraction.source
     if fmt == "table":
-        frame = frame.assign(quote=frame["quote"].map(lambda q: escape(q if len(q) <= 90 else q[:87] + "...")),
-                             parties=frame["parties"].map(escape), match=frame["match"].map(escape))
-        out_console.print(f"[bold]{escape(str(source.get('title')))}[/] ({escape(str(source.get('publisher')))}, "
+        # table cells print as text (see emit): only long quotes are cut here
+        frame = frame.assign(quote=frame["quote"].map(lambda q: q if len(q) <= 90 else q[:87] + "..."))
+        out_console.print(f"[bold]{shown(source.get('title'))}[/] ({shown(source.get('publisher'))}, "
                           f"{source.get('published')}, {result.extraction.language}); "
-                          f"source {escape(str(source['id']))}"
+                          f"source {shown(source['id'])}"
                           + (" (already in the data)" if result.extraction.source_exists else ""), soft_wrap=True)
     emit(frame, fmt, "Candidates")
     for note in result.extraction.notes:
-        err_console.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+        err_console.print(f"[yellow]note:[/] {shown(note)}", soft_wrap=True)
     if result.written is not None:
         for cid, why in result.written.left_out:
-            err_console.print(f"[yellow]left out {escape(cid)}:[/] {escape(why)}", soft_wrap=True)
-        err_console.print(f"wrote {len(result.written.kept)} candidate(s) to {escape(str(result.written.path))}; "
+            err_console.print(f"[yellow]left out {shown(cid)}:[/] {shown(why)}", soft_wrap=True)
+        err_console.print(f"wrote {len(result.written.kept)} candidate(s) to {shown(result.written.path)}; "
                           "edit it, then 'aikg accept ID...' or 'aikg reject ID...'", soft_wrap=True)
 
 
@@ -560,7 +560,7 @@ def inbox(data: Path, out: Path, fmt: str) -> None:
     """The candidates waiting in data/inbox/ for 'aikg accept' or 'aikg reject'."""
     frame = ingest.inbox_frame(data)
     if fmt == "table":
-        frame = frame.assign(**{c: frame[c].map(lambda v: escape(str(v))) for c in ("match", "parties", "quote")})
+        frame = frame.assign(**{c: frame[c].map(lambda v: shown(v)) for c in ("match", "parties", "quote")})
     emit(frame, fmt, "Inbox")
 
 
@@ -571,9 +571,9 @@ def accept(data: Path, out: Path, ids: tuple[str, ...]) -> None:
     """Move candidates (IDs, or a source id for its whole inbox file) into data/, all or nothing."""
     result = ingest.accept(data, list(ids))
     for cid, why in result.skipped:
-        err_console.print(f"[yellow]skipped {escape(cid)}:[/] {escape(why)}", soft_wrap=True)
-    out_console.print(f"accepted {len(result.ids)} candidate(s) ({escape(', '.join(result.ids))}) into "
-                      + ", ".join(escape(str(p)) for p in result.files), soft_wrap=True)
+        err_console.print(f"[yellow]skipped {shown(cid)}:[/] {shown(why)}", soft_wrap=True)
+    out_console.print(f"accepted {len(result.ids)} candidate(s) ({shown(', '.join(result.ids))}) into "
+                      + ", ".join(shown(p) for p in result.files), soft_wrap=True)
 
 
 @main.command()
@@ -582,4 +582,4 @@ def accept(data: Path, out: Path, ids: tuple[str, ...]) -> None:
 def reject(data: Path, out: Path, ids: tuple[str, ...]) -> None:
     """Drop candidates (IDs, or a source id for its whole inbox file) from the inbox."""
     dropped = ingest.reject(data, list(ids))
-    out_console.print(f"rejected {len(dropped)} candidate(s): {escape(', '.join(dropped))}", soft_wrap=True)
+    out_console.print(f"rejected {len(dropped)} candidate(s): {shown(', '.join(dropped))}", soft_wrap=True)

@@ -36,7 +36,7 @@ def _run(data: tuple[Path, Path], *args: str) -> str:
     ("query", "deals_of_org", "-p", "org=alpha-lab", "--format", "md"),
     ("query", "deals_of_org", "-p", "org=alpha-lab", "--format", "csv"),
     ("query", "deals_of_org", "-p", "org=alpha-lab", "--format", "json"),
-    ("concentration", "alpha-lab"), ("cycles", "--legs"), ("stats",),
+    ("concentration", "alpha-lab"), ("cycles", "--legs"), ("stats",), ("inbox",),
 ])
 def test_hostile_names_print_as_text(data: tuple[Path, Path], args: tuple[str, ...]) -> None:
     output = _run(data, *args)

@@ -1,7 +1,8 @@
 """Standing fault tests for ``aikg serve``: the attacks of the hardening round, each kept small.
 
 A slow client holding connections does not lock out another client; a request that trickles in
-is cut at one deadline; every 503 says when to retry.
+is cut at one deadline; heavy queries holding every general worker do not stop a known-light
+query; a light text that turns slow leaves the light lane; every 503 says when to retry.
 Assertions are on order and outcome (who answered while what was still running), never on times.
 """
 
@@ -10,16 +11,23 @@ from __future__ import annotations
 import json
 import select
 import socket
+import threading
 import time
 import urllib.parse
 
 import pytest
 from w3c.servers import endpoint, http
 
+from kg.endpoint.lanes import cost_key
+from kg.endpoint.worker import Job
 from kg.store import EmbeddedStore
 
 EX = "http://example.org/"
 CHAIN = 2000
+CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # never finishes in time
+PATH_RUNAWAY = (
+    f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a (<{EX}next>|^<{EX}next>)* ?b . ?b (<{EX}next>|^<{EX}next>)* ?c }}"
+)
 SLOTS = 16
 PER_CLIENT = 4
 
@@ -43,6 +51,9 @@ def server(tmp_path_factory):
     with endpoint(
         directory / "store",
         workers=2,
+        light_workers=1,
+        timeout_s=4.0,
+        queue_timeout_s=0.5,
         max_connections=SLOTS,
         max_connections_per_client=PER_CLIENT,
         request_timeout_s=1.0,
@@ -81,6 +92,22 @@ def _closed_by_server(sock: socket.socket) -> bool:
         return sock.recv(4096) == b""
     except OSError:
         return True
+
+
+def _learn(server, query: str, expected: list[str]) -> None:
+    """Ask until the server counts ``query`` as light (on a loaded machine one run may be slow)."""
+    for _ in range(10):
+        assert _values(_get(server, query)) == expected
+        if server.lanes.memory.is_light(cost_key(Job(query=query))):
+            return
+    raise AssertionError("the query never answered fast enough to count as light")
+
+
+def _wait_for_idle_general_workers(server, count: int = 2) -> None:
+    deadline = time.monotonic() + 30
+    while server.lanes.general.idle_count() < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.lanes.general.idle_count() >= count
 
 
 def test_slowloris_from_one_client_does_not_block_another(server) -> None:
@@ -128,6 +155,32 @@ def test_a_trickled_request_is_cut_at_one_deadline(server) -> None:
     assert sent <= 20, "the server waited for the whole trickled request"
 
 
+def test_a_known_light_query_is_answered_while_heavy_queries_hold_the_general_lane(server) -> None:
+    _wait_for_idle_general_workers(server)
+    query, expected = _light(7)
+    _learn(server, query, expected)
+    heavy: list = []
+    threads = [
+        threading.Thread(target=lambda s=source: heavy.append(_get(server, CARTESIAN, source=s)))
+        for source in ("127.0.0.5", "127.0.0.6")
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while server.lanes.general.idle_count() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.lanes.general.idle_count() == 0  # both general workers hold a heavy query
+    light = [_get(server, query) for _ in range(3)]
+    unknown = _get(server, "ASK { ?s ?p ?o FILTER(false) }")  # a new text waits for the general lane
+    heavy_running = [thread.is_alive() for thread in threads]
+    for thread in threads:
+        thread.join(30)
+    assert heavy_running == [True, True]
+    assert all(_values(response) == expected for response in light)
+    assert unknown.status == 503 and unknown.header("retry-after") == "2", unknown.text
+    assert sorted(r.status for r in heavy) == [504, 504]
+
+
 def test_connection_cap_refusal_says_when_to_retry(server) -> None:
     sockets = []
     try:
@@ -138,3 +191,25 @@ def test_connection_cap_refusal_says_when_to_retry(server) -> None:
         for sock in sockets:
             sock.close()
     assert response.status == 503 and response.header("retry-after") == "1", response.text
+
+
+def test_a_light_text_that_turns_slow_leaves_the_light_lane(tmp_path) -> None:
+    """The store is rebuilt under the server and a text that answered in milliseconds now runs
+    away: its light worker is stopped at the light limit, the query ends in the general lane at
+    its deadline (504), and the text does not come back to the light lane."""
+    store = tmp_path / "store"
+    EmbeddedStore.build(store, [_write_chain(tmp_path, 10)], "short")
+    key = cost_key(Job(query=PATH_RUNAWAY))
+    with endpoint(store, workers=1, light_workers=1, timeout_s=1.5, light_query_s=0.25) as srv:
+        _learn(srv, PATH_RUNAWAY, [str(EmbeddedStore(store).query(PATH_RUNAWAY).rows[0][0])])
+        assert srv.lanes.memory.is_light(key)
+        EmbeddedStore.build(store, [_write_chain(tmp_path, CHAIN)], "long")
+        assert _get(srv, PATH_RUNAWAY).status == 504
+        assert not srv.lanes.memory.is_light(key)
+        deadline = time.monotonic() + 30
+        while srv.lanes.light.replacements < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert srv.lanes.light.replacements == 1  # the light worker was stopped and replaced
+        assert _get(srv, PATH_RUNAWAY).status == 504
+        assert srv.lanes.light.replacements == 1  # the second run never touched the light lane
+        assert _values(_get(srv, _light(5)[0])) == ["5"]

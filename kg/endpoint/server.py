@@ -23,6 +23,10 @@ open connections            503 in total, 429 per client, both with ``Retry-Afte
 slow request                connection closed unless request line, headers and body all arrive
                             within ``request_timeout_s``: one deadline, not reset by each line
                             that trickles in [faults]
+light and heavy queries     separate worker lanes: a text answered fast before runs on reserved
+                            light workers, a new or slow one in the general lane, so heavy queries
+                            holding every general worker do not delay it (:mod:`kg.endpoint.lanes`)
+                            [faults; measured under load by ``bench/bench_soak.py``]
 no worker free in time      503 with ``Retry-After``; every 503 carries it [faults]
 query deadline              504 (the worker process is killed and replaced) [security, load]
 worker memory cap           500 ``query failed`` (the worker dies at its address-space limit and is
@@ -56,9 +60,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kg.endpoint.guard import QueryInfo, Refusal
+from kg.endpoint.lanes import Lanes
 from kg.endpoint.limits import ClientLimiter, ConnectionCounter, DeadlineReader
 from kg.endpoint.pages import query_page, service_description
-from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
+from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
 from kg.endpoint.protocol import parse_request
 from kg.endpoint.worker import Job
 
@@ -81,8 +86,13 @@ class EndpointConfig:
     max_query_chars: int = 20_000
     max_concurrent_per_client: int = 4
     max_result_bytes: int = 64 * 1024 * 1024
-    # more workers than cores: a light query is time-sliced next to heavy ones instead of queueing
+    # the general lane (new and slow queries); more workers than cores, so that one heavy query
+    # does not hold up the rest
     workers: int = max(2, min(8, 2 * (os.cpu_count() or 1)))
+    # the light lane: texts answered within light_query_s before; they take milliseconds, so two
+    # workers answer hundreds a second
+    light_workers: int = 2
+    light_query_s: float = 0.5
     queue_timeout_s: float | None = None  # default: timeout_s
     max_connections: int = 256
     max_connections_per_client: int = 16
@@ -144,13 +154,18 @@ class EndpointServer(ThreadingHTTPServer):
         self.limiter = ClientLimiter(config.max_concurrent_per_client)
         self.checked = _VerdictCache(512)
         self.connections = ConnectionCounter(config.max_connections, config.max_connections_per_client)
-        self.pool = WorkerPool(
-            config.store_path, config.workers, sandbox=config.sandbox, memory_mb=config.worker_memory_mb
+        self.lanes = Lanes(
+            config.store_path,
+            light_workers=config.light_workers,
+            general_workers=config.workers,
+            light_query_s=config.light_query_s,
+            sandbox=config.sandbox,
+            memory_mb=config.worker_memory_mb,
         )
         try:
             super().__init__(address, _Handler)
         except Exception:
-            self.pool.close()
+            self.lanes.close()
             raise
 
     @property
@@ -177,7 +192,7 @@ class EndpointServer(ThreadingHTTPServer):
     def close(self) -> None:
         self.shutdown()
         self.server_close()
-        self.pool.close()
+        self.lanes.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -384,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             queue_timeout = config.queue_timeout_s if config.queue_timeout_s is not None else config.timeout_s
             try:
-                reply = self.server.pool.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
+                reply = self.server.lanes.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
             except PoolBusy:
                 self._error(503, "all query workers are busy; try again", {"Retry-After": "2"})
                 return
@@ -449,9 +464,9 @@ def serve(
 
     ``named_queries`` maps a name to ``(title, query text)``; they are listed as examples on the
     page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
-    Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``max_result_bytes``,
-    ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``, ``max_connections``,
-    ``max_connections_per_client``, ``request_timeout_s``, ...).
+    Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``light_workers``,
+    ``max_result_bytes``, ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``,
+    ``max_connections``, ``max_connections_per_client``, ``request_timeout_s``, ...).
     """
     server = make_server(
         store_path,
@@ -472,4 +487,4 @@ def serve(
         pass
     finally:
         server.server_close()
-        server.pool.close()
+        server.lanes.close()

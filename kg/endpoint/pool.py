@@ -170,6 +170,8 @@ class WorkerPool:
                 fresh = self._start()
                 self._await_ready(fresh)
             except Exception as exc:
+                if self._closed:
+                    return  # close() stopped it while it started
                 log.error("cannot start a query worker: %s", exc)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)

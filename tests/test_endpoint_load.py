@@ -102,6 +102,6 @@ def test_fifty_clients_mixing_heavy_and_light_queries(store_path) -> None:
         assert response.status == 200
         assert [b["v"]["value"] for b in json.loads(response.body)["results"]["bindings"]] == expected
         deadline = time.monotonic() + 20
-        while len(server.pool.worker_pids()) < 4 and time.monotonic() < deadline:
+        while len(server.lanes.general.worker_pids()) < 4 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(server.pool.worker_pids()) == 4
+        assert len(server.lanes.general.worker_pids()) == 4

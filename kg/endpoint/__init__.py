@@ -1,8 +1,10 @@
 """aikg's query-only SPARQL 1.1 Protocol endpoint (``aikg serve``): a built store in, HTTP answers out.
 
-Modules, one concern each: :mod:`~kg.endpoint.server` (HTTP, limits), :mod:`~kg.endpoint.protocol`
-(request parsing, content negotiation), :mod:`~kg.endpoint.guard` (what a query may do),
-:mod:`~kg.store.lexer` (SPARQL tokens), :mod:`~kg.endpoint.pool` and
+Modules, one concern each: :mod:`~kg.endpoint.server` (HTTP, limits), :mod:`~kg.endpoint.limits`
+(what a client may hold: connections, queries, time to send a request),
+:mod:`~kg.endpoint.protocol` (request parsing, content negotiation), :mod:`~kg.endpoint.guard`
+(what a query may do), :mod:`~kg.store.lexer` (SPARQL tokens), :mod:`~kg.endpoint.lanes` (light
+and general workers, chosen by a query's past cost), :mod:`~kg.endpoint.pool` and
 :mod:`~kg.endpoint.worker` (queries in killable processes), :mod:`~kg.endpoint.sandbox` (no
 network in workers), :mod:`~kg.endpoint.results` (capped serialization),
 :mod:`~kg.endpoint.pages` (HTML page, service description).

@@ -67,7 +67,8 @@ def _child_env() -> dict[str, str]:
 
 
 class WorkerPool:
-    """``size`` worker processes serving the store at ``store_path`` read-only."""
+    """``size`` worker processes serving the store at ``store_path`` read-only; ``nice`` lowers
+    their CPU priority (so that another pool's workers go first when cores are short)."""
 
     def __init__(
         self,
@@ -76,12 +77,14 @@ class WorkerPool:
         *,
         sandbox: bool = True,
         memory_mb: int | None = None,
+        nice: int = 0,
         start_timeout_s: float = 120.0,
     ) -> None:
         self.store_path = str(store_path)
         self.size = size
         self.sandbox = sandbox
         self.memory_mb = memory_mb
+        self.nice = nice
         self.start_timeout_s = start_timeout_s
         self._env = _child_env()
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -127,6 +130,8 @@ class WorkerPool:
             command.append("--no-sandbox")
         if self.memory_mb:
             command += ["--memory-mb", str(self.memory_mb)]
+        if self.nice:
+            command += ["--nice", str(self.nice)]
         try:
             process = subprocess.Popen(
                 command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, env=self._env
@@ -165,6 +170,8 @@ class WorkerPool:
                 fresh = self._start()
                 self._await_ready(fresh)
             except Exception as exc:
+                if self._closed:
+                    return  # close() stopped it while it started
                 log.error("cannot start a query worker: %s", exc)
                 time.sleep(delay)
                 delay = min(delay * 2, 10.0)

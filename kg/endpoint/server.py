@@ -3,24 +3,40 @@
 Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
 ``query``; ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
 
-Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`):
+Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`),
+each tried by an attack in the test named after it (``security``, ``faults``, ``load``: the files
+``tests/test_endpoint_*.py``):
 
 ==========================  ===================================================================
 any SPARQL Update           403 (``update=``, ``application/sparql-update``, an update as query)
+                            [security]
 SERVICE, foreign FROM       403, before evaluation (:mod:`kg.endpoint.guard`; workers also have
-                            no network, :mod:`kg.endpoint.sandbox`)
-protocol misuse             400 / 405 / 411 / 415 (:mod:`kg.endpoint.protocol`)
-query text too long         413
-request body too long       413 (checked from Content-Length before reading)
-per-client concurrency      429 (client = remote IP address; proxies are not trusted)
-open connections            503 (the server's thread count stays bounded)
-no worker free in time      503 with ``Retry-After``
-query deadline              504 (the worker process is killed and replaced)
+                            no network, :mod:`kg.endpoint.sandbox`) [security]
+protocol misuse             400 / 405 / 411 / 415 (:mod:`kg.endpoint.protocol`) [protocol]
+query text too long         413 [security]
+request body too long       413 (checked from Content-Length before reading) [security]
+per-client concurrency      429 with ``Retry-After`` (client = remote IP address; proxies are not
+                            trusted) [security]
+open connections            503 in total, 429 per client, both with ``Retry-After`` and refused at
+                            accept time: the thread count stays bounded and one client cannot hold
+                            every slot (:mod:`kg.endpoint.limits`) [security, faults: slowloris]
+slow request                connection closed unless request line, headers and body all arrive
+                            within ``request_timeout_s``: one deadline, not reset by each line
+                            that trickles in [faults]
+light and heavy queries     separate worker lanes: a text answered fast before runs on reserved
+                            light workers, a new or slow one in the general lane, so heavy queries
+                            holding every general worker do not delay it (:mod:`kg.endpoint.lanes`)
+                            [faults; measured under load by ``bench/bench_soak.py``]
+no worker free in time      503 with ``Retry-After``; every 503 carries it [faults]
+query deadline              504 (the worker process is killed and replaced) [security, load]
 worker memory cap           500 ``query failed`` (the worker dies at its address-space limit and is
-                            replaced; ``worker_memory_mb``, default 1024)
+                            replaced; ``worker_memory_mb``, default 1024) [security]
 row / byte cap              200 with ``X-aikg-truncated: true`` (and a ``link`` marker in
-                            JSON/XML results, see :mod:`kg.endpoint.results`)
+                            JSON/XML results, see :mod:`kg.endpoint.results`) [security]
 ==========================  ===================================================================
+
+Under load (50 clients mixing heavy and light queries) every answer is correct or one of these
+errors [load].
 
 Every response carries ``Access-Control-Allow-Origin: *`` and never ``Allow-Credentials``:
 the endpoint is public and read-only, so there is nothing a cross-site request could abuse.
@@ -29,6 +45,7 @@ Error bodies are short plain text written here or in the worker; exception detai
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -36,15 +53,17 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from kg.endpoint.guard import QueryInfo, Refusal
+from kg.endpoint.lanes import Lanes
+from kg.endpoint.limits import ClientLimiter, ConnectionCounter, DeadlineReader
 from kg.endpoint.pages import query_page, service_description
-from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed, WorkerPool
+from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
 from kg.endpoint.protocol import parse_request
 from kg.endpoint.worker import Job
 
@@ -53,12 +72,6 @@ __all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
 log = logging.getLogger("aikg.endpoint")
 
 _SPARQL_PATHS = ("/sparql", "/sparql/", "/query")
-_BUSY_BODY = b"error: too many connections\n"
-_TOO_MANY_CONNECTIONS = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
-    b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s"
-    % (len(_BUSY_BODY), _BUSY_BODY)
-)
 _EXPOSED_HEADERS = "X-aikg-truncated, X-aikg-truncated-reason, X-aikg-rows"
 _HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -73,10 +86,18 @@ class EndpointConfig:
     max_query_chars: int = 20_000
     max_concurrent_per_client: int = 4
     max_result_bytes: int = 64 * 1024 * 1024
-    # more workers than cores: a light query is time-sliced next to heavy ones instead of queueing
+    # the general lane (new and slow queries); more workers than cores, so that one heavy query
+    # does not hold up the rest
     workers: int = max(2, min(8, 2 * (os.cpu_count() or 1)))
+    # the light lane: texts answered within light_query_s before; they take milliseconds, so two
+    # workers answer hundreds a second
+    light_workers: int = 2
+    light_query_s: float = 0.5
     queue_timeout_s: float | None = None  # default: timeout_s
     max_connections: int = 256
+    max_connections_per_client: int = 16
+    # request line, headers and body must all arrive within this (and an idle connection is closed)
+    request_timeout_s: float = 10.0
     named_queries: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     explorer_path: Path | None = None
     union_default_graph: bool = False
@@ -90,33 +111,9 @@ class EndpointConfig:
             f"Read-only. Each query may run {self.timeout_s:g} s and returns at most {self.max_rows} rows "
             f"(more are cut off and flagged by the X-aikg-truncated header); queries up to "
             f"{self.max_query_chars} characters; "
-            f"{self.max_concurrent_per_client} concurrent queries per client."
+            f"{self.max_concurrent_per_client} concurrent queries and "
+            f"{self.max_connections_per_client} open connections per client."
         )
-
-
-class _ClientLimiter:
-    """Counts in-flight queries per client address."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-
-    @contextmanager
-    def slot(self, client: str):
-        with self._lock:
-            current = self._counts.get(client, 0)
-            admitted = current < self.limit
-            if admitted:
-                self._counts[client] = current + 1
-        try:
-            yield admitted
-        finally:
-            if admitted:
-                with self._lock:
-                    self._counts[client] -= 1
-                    if not self._counts[client]:
-                        del self._counts[client]
 
 
 class _VerdictCache:
@@ -154,16 +151,21 @@ class EndpointServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], config: EndpointConfig) -> None:
         self.config = config
-        self.limiter = _ClientLimiter(config.max_concurrent_per_client)
+        self.limiter = ClientLimiter(config.max_concurrent_per_client)
         self.checked = _VerdictCache(512)
-        self._connections = threading.BoundedSemaphore(config.max_connections)
-        self.pool = WorkerPool(
-            config.store_path, config.workers, sandbox=config.sandbox, memory_mb=config.worker_memory_mb
+        self.connections = ConnectionCounter(config.max_connections, config.max_connections_per_client)
+        self.lanes = Lanes(
+            config.store_path,
+            light_workers=config.light_workers,
+            general_workers=config.workers,
+            light_query_s=config.light_query_s,
+            sandbox=config.sandbox,
+            memory_mb=config.worker_memory_mb,
         )
         try:
             super().__init__(address, _Handler)
         except Exception:
-            self.pool.close()
+            self.lanes.close()
             raise
 
     @property
@@ -172,10 +174,11 @@ class EndpointServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def process_request(self, request, client_address) -> None:
-        # bound the number of handler threads: refuse extra connections outright
-        if not self._connections.acquire(blocking=False):
+        # bound the number of handler threads: refuse extra connections outright, on this thread
+        refused = self.connections.admit(client_address[0])
+        if refused is not None:
             with suppress(OSError):
-                request.sendall(_TOO_MANY_CONNECTIONS)
+                request.sendall(refused)
             self.shutdown_request(request)
             return
         super().process_request(request, client_address)
@@ -184,12 +187,12 @@ class EndpointServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._connections.release()
+            self.connections.release(client_address[0])
 
     def close(self) -> None:
         self.shutdown()
         self.server_close()
-        self.pool.close()
+        self.lanes.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -197,10 +200,26 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "aikg"
     sys_version = ""
-    timeout = 30  # seconds a connection may sit idle or trickle its request
+    timeout = 30  # seconds a response may take to send (reading has its own deadline)
     disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
     # --- plumbing -------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        self._reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        # the wait for the request line counts too: an idle keep-alive connection is closed
+        self._reader.restart(self.server.config.request_timeout_s)
+        super().handle_one_request()
+
+    def flush_headers(self) -> None:
+        # every write starts here; reads left the socket timeout at what remained of their deadline
+        self.connection.settimeout(self.timeout)
+        super().flush_headers()
 
     def version_string(self) -> str:
         return self.server_version  # no Python version in the Server header
@@ -217,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Access-Control-Expose-Headers", _EXPOSED_HEADERS)
         self.send_header("X-Content-Type-Options", "nosniff")
+        if status == 503 and "Retry-After" not in (headers or {}):
+            self.send_header("Retry-After", "2")  # every 503 says when to come back, so clients back off
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         if self.close_connection:
@@ -378,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             queue_timeout = config.queue_timeout_s if config.queue_timeout_s is not None else config.timeout_s
             try:
-                reply = self.server.pool.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
+                reply = self.server.lanes.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
             except PoolBusy:
                 self._error(503, "all query workers are busy; try again", {"Retry-After": "2"})
                 return
@@ -443,8 +464,9 @@ def serve(
 
     ``named_queries`` maps a name to ``(title, query text)``; they are listed as examples on the
     page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
-    Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``max_result_bytes``,
-    ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``, ``max_connections``, ...).
+    Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``light_workers``,
+    ``max_result_bytes``, ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``,
+    ``max_connections``, ``max_connections_per_client``, ``request_timeout_s``, ...).
     """
     server = make_server(
         store_path,
@@ -465,4 +487,4 @@ def serve(
         pass
     finally:
         server.server_close()
-        server.pool.close()
+        server.lanes.close()

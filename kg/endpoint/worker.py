@@ -14,6 +14,7 @@ builds swap generations atomically), so a rebuilt store is served without a rest
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -55,6 +56,7 @@ class Reply:
     detail: str = ""
     facts: dict = field(default_factory=dict)
     checked: QueryInfo | None = None  # the guard's verdict, for the server to reuse
+    seconds: float = 0.0  # time the worker spent on the job: what the server learns a query costs
 
 
 def error_reply(status: int, message: str, detail: str = "") -> Reply:
@@ -128,7 +130,9 @@ def execute(opened: _OpenStore, job: Job) -> Reply:
     return Reply(200, media + charset, out.body, headers, checked=info)
 
 
-def worker_main(conn: Connection, store_path: str, sandbox: bool, memory_mb: int | None) -> None:
+def worker_main(
+    conn: Connection, store_path: str, sandbox: bool, memory_mb: int | None, nice: int = 0
+) -> None:
     """Serve one connection: open the store, say ready, then answer jobs until EOF."""
     from kg.endpoint.sandbox import deny_network, limit_memory
 
@@ -144,6 +148,8 @@ def worker_main(conn: Connection, store_path: str, sandbox: bool, memory_mb: int
         return
     sandboxed = deny_network() if sandbox else False
     limit_memory(memory_mb)
+    if nice:
+        os.nice(nice)
     conn.send(("ready", {"sandboxed": sandboxed}))
     while True:
         try:
@@ -152,7 +158,10 @@ def worker_main(conn: Connection, store_path: str, sandbox: bool, memory_mb: int
             return
         if job is None:
             return
-        conn.send(execute(opened, job))
+        started = time.perf_counter()
+        reply = execute(opened, job)
+        reply.seconds = time.perf_counter() - started
+        conn.send(reply)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -165,8 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", required=True)
     parser.add_argument("--no-sandbox", action="store_true")
     parser.add_argument("--memory-mb", type=int, default=None)
+    parser.add_argument("--nice", type=int, default=0, help="lower this worker's CPU priority by N")
     args = parser.parse_args(argv)
-    worker_main(_Connection(args.fd), args.store, not args.no_sandbox, args.memory_mb)
+    worker_main(_Connection(args.fd), args.store, not args.no_sandbox, args.memory_mb, args.nice)
 
 
 if __name__ == "__main__":

@@ -448,15 +448,26 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
               help="Hard deadline of each query, in seconds.")
 @click.option("--max-rows", type=click.IntRange(1), default=10_000, show_default=True,
               help="Rows per answer; more are cut and the answer says so.")
-@click.option("--workers", type=click.IntRange(1, 32), default=None, help="Query worker processes.")
-def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_rows: int, workers: int | None) -> None:
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Worker processes of the general lane (new and slow queries).")
+@click.option("--light-workers", type=click.IntRange(1, 32), default=None,
+              help="Worker processes kept for queries that answered fast before.  [default: 2]")
+@click.option("--max-connections-per-client", type=click.IntRange(1), default=None,
+              help="Open connections one address may hold.  [default: 16]")
+@click.option("--request-timeout", "request_timeout_s", type=click.FloatRange(0.1), default=None,
+              help="Seconds for a whole request (line, headers, body) to arrive.  [default: 10]")
+def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_rows: int, workers: int | None,
+          light_workers: int | None, max_connections_per_client: int | None,
+          request_timeout_s: float | None) -> None:
     """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page and the explorer."""
     from kg.endpoint import serve as serve_endpoint
 
     graph = _load(data, out)
     named = {q.name: (q.title, q.text) for q in queries.library().values()}
     explorer = out / "explorer.html"
-    options = {} if workers is None else {"workers": workers}
+    chosen = {"workers": workers, "light_workers": light_workers, "request_timeout_s": request_timeout_s,
+              "max_connections_per_client": max_connections_per_client}
+    options = {k: v for k, v in chosen.items() if v is not None}
     out_console.print(f"aikg SPARQL endpoint: http://{shown(host)}:{port}/sparql  (query page: http://{shown(host)}:{port}/)")
     serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
                    named_queries=named, explorer_path=explorer if explorer.exists() else None, **options)

@@ -1,7 +1,8 @@
 """Data files → validated pydantic records, with every problem of a run reported at once.
 
 ``load_dataset`` reads every ``*.yaml`` under the record folders of ``data/`` (see
-:data:`kg.records.models.RECORD_FOLDERS`), validates each record against its model, then checks what
+:data:`kg.records.models.RECORD_FOLDERS`) within bounds (:mod:`kg.records.limits`), validates each
+record against its model, then checks what
 needs the whole data set: unique ids, references between records, exchange rates for non-USD
 money, parent cycles, and sources that no fact uses (a warning).
 """
@@ -17,10 +18,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from kg.records.datafile import read_bytes, read_text
 from kg.records.fx import FxTable
 from kg.records.models import RECORD_FOLDERS, Amount, Deal, FxRate, Observation, Organisation, Record, Source
-from kg.records.problems import DataError, Problem, Severity, relative, show_value
-from kg.records.yamlio import JsonRecord, LineFinder, YamlSyntaxError, read_yaml
+from kg.records.problems import DataError, Problem, Severity, UnreadableFile, field_path, relative, show_value
+from kg.records.yamlio import JsonRecord, LineFinder, read_yaml
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,10 @@ def fingerprint(root: Path) -> str:
     digest = hashlib.sha256()
     for _, path in data_files(root):
         digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
+        try:
+            digest.update(read_bytes(path, root))
+        except UnreadableFile:
+            digest.update(b"\0unreadable")  # a refused file is never read; the check reports it
     return digest.hexdigest()
 
 
@@ -71,10 +76,9 @@ class _Collector:
 
     def add(self, path: Path, loc: tuple[object, ...], value: object, message: str,
             severity: Severity = Severity.ERROR) -> None:
-        finder = self._finders.get(path) or self._finders.setdefault(path, LineFinder(path))
-        field_path = ".".join(str(x) for x in loc[1:])
+        finder = self._finders.get(path) or self._finders.setdefault(path, LineFinder(read_text(path, self.root)))
         shown = "" if value is _MISSING else show_value(value)
-        self.problems.append(Problem(relative(path, self.root), finder.line(loc), field_path, shown,
+        self.problems.append(Problem(relative(path, self.root), finder.line(loc), field_path(loc[1:]), shown,
                                      message, severity))
 
 
@@ -86,9 +90,9 @@ def _pydantic_problems(errors: list[dict], index: int) -> Iterator[tuple[tuple[o
         loc = (index, *err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
-            yield loc, _MISSING, f"missing required field '{err['loc'][-1]}'"
+            yield loc, _MISSING, f"missing required field {show_value(err['loc'][-1], 40)}"
         elif err["type"] == "extra_forbidden":
-            yield loc, err.get("input", _MISSING), f"unknown field '{err['loc'][-1]}'"
+            yield loc, err.get("input", _MISSING), f"unknown field {show_value(err['loc'][-1], 40)}"
         else:
             yield loc, err.get("input", _MISSING), message
 
@@ -172,7 +176,7 @@ class Checker:
         for (target, ref), places in self.refs.items():
             if ref not in self.ids[target] and ref not in out.invalid_ids:
                 for loc, path in places:
-                    out.add(loc.file, (loc.index, *path), ref, f"unknown {_REF_TARGETS[target]} '{ref}'")
+                    out.add(loc.file, (loc.index, *path), ref, f"unknown {_REF_TARGETS[target]} {show_value(ref)}")
         for currency, places in self.currencies.items():
             if currency not in self.fx_currencies:
                 for loc, path, on in places[:_MAX_LOCATIONS]:
@@ -223,9 +227,9 @@ def load_dataset(root: Path) -> Dataset:
 def _read_file(folder: str, path: Path, out: _Collector) -> list[tuple[Record, Location]]:
     model = RECORD_FOLDERS[folder]
     try:
-        items = read_yaml(path)
-    except YamlSyntaxError as exc:
-        out.problems.append(Problem(relative(path, out.root), exc.line, "", "", exc.message))
+        items = read_yaml(read_text(path, out.root))
+    except UnreadableFile as exc:
+        out.problems.append(Problem(relative(path, out.root), exc.line, exc.field, exc.value, exc.message))
         return []
     if items is None:
         return []
@@ -238,12 +242,22 @@ def _read_file(folder: str, path: Path, out: _Collector) -> list[tuple[Record, L
             record = model.model_validate_json(item) if isinstance(item, JsonRecord) else model.model_validate(item)
             valid.append((record, Location(path, index)))
         except ValidationError as exc:
-            raw = json.loads(item) if isinstance(item, JsonRecord) else item
+            raw = _raw(item)
             if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                 out.invalid_ids.add(raw["id"])
             for loc, value, message in _pydantic_problems(exc.errors(), index):
                 out.add(path, loc, value, message)
     return valid
+
+
+def _raw(item: object) -> object:
+    """The data of a record that failed validation (JSON text is parsed again, unless pydantic could not)."""
+    if not isinstance(item, JsonRecord):
+        return item
+    try:
+        return json.loads(item)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _money_fields(record: Deal | Observation) -> Iterator[tuple[tuple[object, ...], Amount, date]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # what was left unchecked because of an error, e.g. references into a file that could not be read
 
 
 @dataclass(frozen=True, order=True)
@@ -28,8 +29,9 @@ class Problem:
         return f"{where}:{about}: {self.severity}: {self.message}" if about else \
             f"{where}: {self.severity}: {self.message}"
 
-    def sort_key(self) -> tuple[str, int, str, str]:
-        return self.file, self.line or 0, self.field, self.message  # by file, then line (the whole file's first)
+    def sort_key(self) -> tuple[str, bool, int, str, str]:
+        # by file, then line (a problem of the whole file first), what was left unchecked last
+        return self.file, self.severity is Severity.NOTE, self.line or 0, self.field, self.message
 
 
 class DataError(Exception):

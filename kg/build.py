@@ -77,16 +77,17 @@ def build_fingerprint(data: Path) -> str:
 
 
 def build(data: Path, out: Path, *, progress: Progress | None = None,
-          formats: tuple[str, ...] = ("ttl", "jsonld")) -> BuildResult:
+          formats: tuple[str, ...] = ("ttl", "jsonld"), seeds: Path | None = None) -> BuildResult:
     """Build the graph from ``data`` into ``out``; see the module docstring for the layout.
 
     The data files are read, checked and turned into triples one file at a time, so memory stays
-    bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the run;
-    nothing is then written to ``out``.
+    bounded by the largest file. Quotes citing a seed file are checked against the files in ``seeds``
+    (default: :func:`kg.paths.seeds_folder`). Raises :class:`kg.records.problems.DataError` with every
+    error of the run; nothing is then written to ``out``.
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    checker = open_checker(data)
+    checker = open_checker(data, seeds)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
     try:

@@ -17,7 +17,7 @@ from rich.table import Table
 
 import kg
 from kg import build as build_stage
-from kg.paths import DEFAULT_DATA, DEFAULT_OUT
+from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
 from kg.records.problems import DataError
 from kg.records.vocab import Status
 from kg.store import queries
@@ -149,13 +149,20 @@ def main() -> None:
     """aikg: a sourced knowledge graph of AI investment relationships."""
 
 
+def seeds_option(func: Callable) -> Callable:
+    return click.option("--seeds", type=click.Path(path_type=Path), default=None, envvar=SEEDS_ENV,
+                        help="Folder of the seed articles that quotes citing a seed_file are checked against "
+                             f"(default: ../shared/sources/seeds beside the repository; env {SEEDS_ENV}).")(func)
+
+
 @main.command()
 @data_options
-def build(data: Path, out: Path) -> None:
+@seeds_option
+def build(data: Path, out: Path, seeds: Path | None) -> None:
     """Build the graph from --data into --out (Turtle, N-Triples, JSON-LD and the query store)."""
     say, stop = _progress()
     try:
-        result = build_stage.build(data, out, progress=say)
+        result = build_stage.build(data, out, progress=say, seeds=seeds)
     finally:
         stop()
     out_console.print(f"built {result.summary()}")
@@ -167,9 +174,10 @@ def build(data: Path, out: Path) -> None:
 
 @main.command()
 @data_options
-def validate(data: Path, out: Path) -> None:
-    """Check the data files (models, references) and the built graph (SHACL shapes)."""
-    report = check_data(data)
+@seeds_option
+def validate(data: Path, out: Path, seeds: Path | None) -> None:
+    """Check the data files (models, references, seed quotes) and the built graph (SHACL shapes)."""
+    report = check_data(data, seeds)
     for warning in report.warnings:
         out_console.print(str(warning), markup=False, soft_wrap=True)
     for violation in report.violations:

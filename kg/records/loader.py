@@ -3,8 +3,8 @@
 ``load_dataset`` reads every ``*.yaml`` under the record folders of ``data/`` (see
 :data:`kg.records.models.RECORD_FOLDERS`) within bounds (:mod:`kg.records.limits`), validates each
 record against its model, then checks what needs the whole data set: unique ids, references between
-records (also those of records with field errors), exchange rates for non-USD money, parent
-cycles, and sources that no fact uses (a warning).
+records (also those of records with field errors), quotes against the bundled seed articles,
+exchange rates for non-USD money, parent cycles, and sources that no fact uses (a warning).
 
 A file that cannot be read is one error; what it may have answered (references into it, say) is
 not reported one by one but counted in one note.
@@ -22,11 +22,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from kg.paths import seeds_folder
 from kg.records.datafile import read_bytes, read_text
 from kg.records.fx import FxTable
 from kg.records.models import RECORD_FOLDERS, Amount, Deal, FxRate, Observation, Organisation, Record, Source
 from kg.records.problems import DataError, Problem, Severity, UnreadableFile, field_path, relative, show_value
-from kg.records.references import references
+from kg.records.references import quotes, references
+from kg.records.seeds import SeedTexts
 from kg.records.yamlio import JsonRecord, LineFinder, read_yaml
 
 
@@ -134,10 +136,12 @@ class Checker:
     :meth:`read` validates one file and returns its valid records; ids, references, parent links,
     cited sources and currencies are remembered, so that :meth:`finish` can report unknown
     references, parent cycles, missing exchange rates and unused sources. A build can therefore
-    stream a large data set file by file (see :mod:`kg.build`).
+    stream a large data set file by file (see :mod:`kg.build`). Quotes are checked against the seed
+    articles as they are read, so the files are read in the order of ``RECORD_FOLDERS`` (sources
+    before the records that quote them), as :func:`data_files` lists them.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, seeds: Path):
         self.root = root
         self.out = _Collector(root)
         self.ids: dict[str, dict[str, Location]] = {folder: {} for folder in RECORD_FOLDERS}
@@ -149,6 +153,9 @@ class Checker:
         self.currencies: dict[str, list[tuple[Location, tuple[object, ...], date]]] = {}
         self.fx_currencies: set[str] = {"USD"}
         self.claims = 0
+        self.seeds = SeedTexts(seeds)
+        self.seed_files: dict[str, str] = {}  # source id → the seed file it is
+        self.unchecked_quotes = 0  # citing a seed file, with no seed folder to check them against
 
     def read(self, folder: str, path: Path) -> list[Record]:
         """Validate one file; returns its valid records that are not duplicates."""
@@ -190,7 +197,7 @@ class Checker:
         return items
 
     def _invalid(self, folder: str, raw: object, loc: Location, exc: ValidationError) -> None:
-        """Report a record's field errors, and check its references beside them."""
+        """Report a record's field errors, and check its references and quotes beside them."""
         if isinstance(raw, dict) and isinstance(raw.get("id"), str):
             self.invalid_ids.add(raw["id"])
         flagged = set()
@@ -203,6 +210,11 @@ class Checker:
         self._links(folder, record, loc, set())
         if isinstance(record, Organisation) and record.parent is not None:
             self.parents[record.id] = (record.parent, loc)
+        elif isinstance(record, Source) and record.seed_file is not None:
+            self.seed_files[record.id] = record.seed_file
+            problem = self.seeds.problem(record.seed_file) if self.seeds.present else None
+            if problem is not None:
+                self.out.add(loc.file, (loc.index, "seed_file"), record.seed_file, problem)
         elif isinstance(record, FxRate):
             self.fx_currencies.add(record.currency)
         elif isinstance(record, Deal | Observation):
@@ -212,8 +224,8 @@ class Checker:
                     self.currencies.setdefault(amount.currency, []).append((loc, (*path, "currency"), on))
 
     def _links(self, folder: str, record: object, loc: Location, flagged: set[tuple[object, ...]]) -> None:
-        """Remember a record's references; ``record`` may be raw data, whose ``flagged`` fields already
-        have an error."""
+        """Remember a record's references and check its quotes; ``record`` may be raw data, whose
+        ``flagged`` fields already have an error."""
         for target, ref, path in references(folder, record):
             if path in flagged:
                 continue
@@ -223,6 +235,17 @@ class Checker:
                 where.append((loc, path))
             if target == "sources":
                 self.cited.add(ref)
+        for source, quote, path in quotes(folder, record):
+            seed_file = self.seed_files.get(source)
+            if seed_file is None or path in flagged:
+                continue
+            if not self.seeds.present:
+                self.unchecked_quotes += 1
+                continue
+            missing = self.seeds.missing_part(seed_file, quote)
+            if missing is not None:
+                self.out.add(loc.file, (loc.index, *path), quote,
+                             f"not verbatim in the seed file {seed_file}: {show_value(missing, 60)} is not in it")
 
     def finish(self) -> list[Problem]:
         """The checks across files; raises :class:`DataError` if there is any error, else returns warnings."""
@@ -270,24 +293,30 @@ class Checker:
         if unchecked["citing"]:
             out.note(citing, unchecked["citing"], "source(s) cited by no file read not reported as unused",
                      "cite them")
+        if self.unchecked_quotes:
+            out.problems.append(Problem(str(self.seeds.folder), None, "", "",
+                                        f"seed folder not found: {self.unchecked_quotes:,} quote(s) citing a seed "
+                                        "file were not checked against it", Severity.WARNING))
         if any(p.severity is Severity.ERROR for p in out.problems):
             raise DataError(out.problems)
         return [p for p in out.problems if p.severity is Severity.WARNING]
 
 
-def open_checker(root: Path) -> Checker:
+def open_checker(root: Path, seeds: Path | None = None) -> Checker:
+    """A checker of the data folder ``root``; quotes citing a seed file are checked against the
+    files in ``seeds`` (default: :func:`kg.paths.seeds_folder`)."""
     root = root.resolve()
     if not root.is_dir():
         raise DataError([Problem(str(root), None, "", "", "data directory not found")])
-    return Checker(root)
+    return Checker(root, seeds_folder() if seeds is None else seeds)
 
 
-def load_dataset(root: Path) -> Dataset:
-    """Read and check every data file under ``root`` into memory.
+def load_dataset(root: Path, seeds: Path | None = None) -> Dataset:
+    """Read and check every data file under ``root`` into memory (quotes against the seed files in ``seeds``).
 
     Raises :class:`kg.records.problems.DataError` listing all errors; warnings are kept on the dataset.
     """
-    checker = open_checker(root)
+    checker = open_checker(root, seeds)
     ds = Dataset(root=checker.root, fingerprint=fingerprint(checker.root))
     targets = {"entities": ds.organisations, "sources": ds.sources, "deals": ds.deals,
                "observations": ds.observations}

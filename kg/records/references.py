@@ -1,10 +1,12 @@
-"""Which fields of a record name other records.
+"""Which fields of a record name other records, and where its quotes are.
 
 The walks take a validated model or the raw data of a record that failed validation alike, so a
 broken record's references are checked beside its field errors.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from pydantic import BaseModel
 
@@ -16,6 +18,8 @@ REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
               (("part_of",), "deals")),
     "observations": ((("orgs", "*"), "entities"), (("claims", "*", "source"), "sources")),
 }
+# Per folder: the path of the objects that carry a ``source`` and its ``quote``.
+QUOTED: dict[str, tuple[str, ...]] = {"fx": (), "deals": ("claims", "*"), "observations": ("claims", "*")}
 
 Path = tuple[object, ...]
 
@@ -29,6 +33,19 @@ def references(folder: str, record: object) -> list[tuple[str, str, Path]]:
         _walk(record, pattern, 0, (), found)
         out += [(target, value, path) for path, value in found if isinstance(value, str)]
     return out
+
+
+def quotes(folder: str, record: object) -> Iterator[tuple[str, str, Path]]:
+    """(source id, quote, path of the quote) of each quote in ``record``."""
+    pattern = QUOTED.get(folder)
+    if pattern is None:
+        return
+    found: list[tuple[Path, object]] = []
+    _walk(record, pattern, 0, (), found)
+    for path, node in found:
+        source, quote = _field(node, "source"), _field(node, "quote")
+        if isinstance(source, str) and isinstance(quote, str):
+            yield source, quote, (*path, "quote")
 
 
 def _walk(node: object, pattern: tuple[str, ...], at: int, path: Path, found: list[tuple[Path, object]]) -> None:

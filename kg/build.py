@@ -7,7 +7,8 @@ Output layout under ``--out``::
     store/                                              Oxigraph store: data + ontology, for SPARQL
 
 Everything is written into a staging folder first and swapped in at the end, so an error or a
-crash leaves the previous output as it was. Nothing is written when the data has errors.
+crash leaves the previous output as it was. Nothing is written when the data has errors. A full
+disk, a read-only file system or a denied permission raises an ``OSError`` that names ``out``.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.output import naming
 from kg.paths import ONTOLOGY_DIR
 from kg.rdf import namespaces as ns
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 from kg.records.fx import FxTable
-from kg.records.loader import data_files, fingerprint, open_checker
+from kg.records.loader import Checker, data_files, fingerprint, open_checker
 from kg.records.models import FxRate
 from kg.store import EmbeddedStore
 
@@ -88,8 +90,23 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     checker = open_checker(data, seeds)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
+    with naming(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-staging-", dir=out.parent))
+        result = _write_graph(checker, out, staging, say, formats)
+    rebuilt = False
+    if not EmbeddedStore.is_current(out / STORE_DIR, result.fingerprint):
+        say("loading the query store")
+        with naming(out / STORE_DIR):
+            EmbeddedStore.build(out / STORE_DIR, [out / GRAPH_DIR / DATA_NT, *ontology_paths()], result.fingerprint)
+        rebuilt = True
+    seconds = time.perf_counter() - started
+    return BuildResult(**{**asdict(result), "out": out, "seconds": seconds, "store_rebuilt": rebuilt})
+
+
+def _write_graph(checker: Checker, out: Path, staging: Path, say: Progress,
+                 formats: tuple[str, ...]) -> BuildResult:
+    """Check and convert every data file into ``staging``, then swap it in as ``out/graph``."""
     try:
         nt = staging / DATA_NT
         with nt.open("w", encoding="utf-8") as stream:
@@ -124,13 +141,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    rebuilt = False
-    if not EmbeddedStore.is_current(out / STORE_DIR, result.fingerprint):
-        say("loading the query store")
-        EmbeddedStore.build(out / STORE_DIR, [out / GRAPH_DIR / DATA_NT, *ontology_paths()], result.fingerprint)
-        rebuilt = True
-    seconds = time.perf_counter() - started
-    return BuildResult(**{**asdict(result), "out": out, "seconds": seconds, "store_rebuilt": rebuilt})
+    return result
 
 
 def is_current(data: Path, out: Path) -> bool:

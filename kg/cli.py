@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from rich.table import Table
 
 import kg
 from kg import build as build_stage
+from kg.output import DISK_ERRNOS, os_errno
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
 from kg.records.problems import DataError
 from kg.records.vocab import Status
@@ -31,7 +33,8 @@ FORMATS = click.Choice(["table", "csv", "json", "md"])
 
 
 def data_options(func: Callable) -> Callable:
-    """--data and --out, taken by every command."""
+    """--data and --out, taken by every command; bad input, bad arguments and a refusing disk end the
+    command with a message, not a traceback."""
 
     @click.option("--data", "data", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True,
                   help="Folder of data files.")
@@ -50,6 +53,14 @@ def data_options(func: Callable) -> Callable:
         except (queries.QueryError, ValueError) as exc:  # wrong names, types or values given by the user
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             sys.exit(2)
+        except OSError as exc:
+            code = os_errno(exc)
+            if code not in DISK_ERRNOS:
+                raise
+            # the output writers name the path they write (kg.output.naming); the output folder otherwise
+            path = exc.filename or kwargs.get("out")
+            err_console.print(f"error: {path}: {os.strerror(code).lower()}", markup=False, soft_wrap=True)
+            sys.exit(1)
 
     return wrapper
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kg.ingest import batch, evaluate
 from kg.ingest.orgs import OrgIndex
-from kg.paths import DEFAULT_DATA, SEED_DIR
+from kg.paths import DEFAULT_DATA, seeds_folder
 from kg.records.loader import load_dataset
 
 GOLD_EN = Path(__file__).resolve().parent.parent / "tests" / "data" / "extract_gold_en.yaml"
@@ -30,7 +30,7 @@ def main() -> None:
     index = OrgIndex(dataset.organisations.values())
     print("Seed articles (German) against the curated claims citing them: parties and amount")
     total = evaluate.Scores(0, 0, 0, 0, 0)
-    for name, scores in evaluate.evaluate_seeds(dataset, SEED_DIR).items():
+    for name, scores in evaluate.evaluate_seeds(dataset, seeds_folder()).items():
         print("  " + line(name, scores))
         total = total.add(scores)
     print("  " + line("all seed articles", total))

@@ -13,7 +13,8 @@ renames it to ``G`` and then swaps the ``current`` symlink with one atomic renam
 old generation or the new one, never a mix, whatever point a build is killed at. A second build into
 the same ``--out`` while one runs is refused (:class:`BuildBusy`). Partial generations a killed build
 left behind, and generations older than the previous one, are removed by the next build, which says
-so. Nothing is written when the data has errors.
+so. Nothing is written when the data has errors. A full disk, a read-only file system or a denied
+permission raises an ``OSError`` that names ``out``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.output import naming
 from kg.paths import ONTOLOGY_DIR
 from kg.rdf import namespaces as ns
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
@@ -92,21 +94,21 @@ class BuildBusy(RuntimeError):
 
 
 def build(data: Path, out: Path, *, progress: Progress | None = None,
-          formats: tuple[str, ...] = ("ttl", "jsonld")) -> BuildResult:
+          formats: tuple[str, ...] = ("ttl", "jsonld"), seeds: Path | None = None) -> BuildResult:
     """Build the graph from ``data`` into a new generation of ``out`` (see the module docstring).
 
     The data files are read, checked and turned into triples one file at a time, so memory stays
     bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the
     run (nothing is then written) and :class:`BuildBusy` when another build holds ``out``. When ``out``
-    already holds a build of exactly these files, nothing is rebuilt.
+    already holds a build of exactly these files, nothing is rebuilt. Quotes citing a seed file are
+    checked against the files in ``seeds`` (default: :func:`kg.paths.seeds_folder`).
     """
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    checker = open_checker(data)
+    checker = open_checker(data, seeds)
     created = not out.exists()  # a failed first build leaves no folder behind
-    out.mkdir(parents=True, exist_ok=True)
     try:
-        with _locked(out):
+        with naming(out), _locked(out):
             removed = _clean(out)
             for name in removed:
                 say(f"removed {name} (left by an interrupted or older build)")
@@ -179,8 +181,9 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
 
 @contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    """Hold the build lock of ``out``: an advisory ``flock``, released when the process ends (also by a
-    kill), so a crashed build never leaves ``out`` locked."""
+    """Hold the build lock of ``out`` (created if need be): an advisory ``flock``, released when the
+    process ends (also by a kill), so a crashed build never leaves ``out`` locked."""
+    out.mkdir(parents=True, exist_ok=True)
     with open(out / LOCK, "a+") as stream:
         try:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -23,7 +24,8 @@ from kg.ingest import api as ingest
 from kg.ingest.article import ArticleError
 from kg.ingest.batch import BatchError
 from kg.ingest.inbox import InboxError
-from kg.paths import DEFAULT_DATA, DEFAULT_OUT
+from kg.output import DISK_ERRNOS, os_errno
+from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
 from kg.records.problems import DataError
 from kg.records.vocab import Status
 from kg.store import queries
@@ -52,7 +54,8 @@ FORMATS = click.Choice(["table", "csv", "json", "md"])
 
 
 def data_options(func: Callable) -> Callable:
-    """--data and --out, taken by every command."""
+    """--data and --out, taken by every command; bad input, bad arguments and a refusing disk end the
+    command with a message, not a traceback."""
 
     @click.option("--data", "data", type=click.Path(path_type=Path), default=DEFAULT_DATA, show_default=True,
                   help="Folder of data files.")
@@ -76,6 +79,15 @@ def data_options(func: Callable) -> Callable:
             sys.exit(2)
         except build_stage.BuildBusy as exc:
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
+            sys.exit(1)
+        except OSError as exc:
+            code = os_errno(exc)
+            if code not in DISK_ERRNOS:
+                raise
+            # the output writers name the path they write (kg.output.naming); the output folder otherwise
+            path = exc.filename or kwargs.get("out")
+            err_console.print(terminal_text(f"error: {path}: {os.strerror(code).lower()}"), markup=False,
+                              soft_wrap=True)
             sys.exit(1)
 
     return wrapper
@@ -177,13 +189,20 @@ def main() -> None:
     """aikg: a sourced knowledge graph of AI investment relationships."""
 
 
+def seeds_option(func: Callable) -> Callable:
+    return click.option("--seeds", type=click.Path(path_type=Path), default=None, envvar=SEEDS_ENV,
+                        help="Folder of the seed articles that quotes citing a seed_file are checked against "
+                             f"(default: ../shared/sources/seeds beside the repository; env {SEEDS_ENV}).")(func)
+
+
 @main.command()
 @data_options
-def build(data: Path, out: Path) -> None:
+@seeds_option
+def build(data: Path, out: Path, seeds: Path | None) -> None:
     """Build the graph from --data into --out (Turtle, N-Triples, JSON-LD and the query store)."""
     say, stop = _progress()
     try:
-        result = build_stage.build(data, out, progress=say)
+        result = build_stage.build(data, out, progress=say, seeds=seeds)
     finally:
         stop()
     for name in result.removed:
@@ -200,9 +219,10 @@ def build(data: Path, out: Path) -> None:
 
 @main.command()
 @data_options
-def validate(data: Path, out: Path) -> None:
-    """Check the data files (models, references) and the built graph (SHACL shapes)."""
-    report = check_data(data)
+@seeds_option
+def validate(data: Path, out: Path, seeds: Path | None) -> None:
+    """Check the data files (models, references, seed quotes) and the built graph (SHACL shapes)."""
+    report = check_data(data, seeds)
     for warning in report.warnings:
         out_console.print(terminal_text(warning), markup=False, soft_wrap=True)
     for violation in report.violations:

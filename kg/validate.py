@@ -49,9 +49,10 @@ def shacl_graph(dataset: Dataset) -> rdflib.Graph:
     return graph
 
 
-def validate(data: Path) -> ValidationReport:
-    """Model checks (raise :class:`kg.records.problems.DataError`) then SHACL; returns warnings and violations."""
-    ds = load_dataset(data)
+def validate(data: Path, seeds: Path | None = None) -> ValidationReport:
+    """Model checks (raise :class:`kg.records.problems.DataError`), quotes against the seed files in
+    ``seeds`` (default: :func:`kg.paths.seeds_folder`), then SHACL; returns warnings and violations."""
+    ds = load_dataset(data, seeds)
     graph = shacl_graph(ds)
     ontology = rdflib.Graph()
     for name in ("aikg.ttl", "align.ttl"):

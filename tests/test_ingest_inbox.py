@@ -16,7 +16,7 @@ from kg import build as build_stage
 from kg.cli import main
 from kg.ingest import api, evaluate, inbox
 from kg.ingest.orgs import OrgIndex
-from kg.paths import DEFAULT_DATA, SEED_DIR
+from kg.paths import DEFAULT_DATA, seeds_folder
 from kg.records.loader import load_dataset
 from kg.records.problems import DataError
 
@@ -109,16 +109,16 @@ def test_a_claim_on_an_existing_deal_goes_into_its_file_with_the_comments_kept(d
 
 
 def test_a_seed_article_is_matched_to_what_the_data_already_cites(data: Path) -> None:
-    result = api.extract(SEED_DIR / "004_2071351b7f0d2034.txt", data, write=False)
+    result = api.extract(seeds_folder() / "004_2071351b7f0d2034.txt", data, write=False)
     assert result.extraction.source["id"] == "seed-004" and result.extraction.source_exists
     labels = {c.target: c.match for c in result.extraction.candidates}
     assert labels["openai-aws-2025"] == "already cited"
     assert labels["openai-microsoft-azure-2025"] == "already cited"
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SEED_DIR.glob("*.txt")))
+@pytest.mark.parametrize("name", sorted(p.name for p in seeds_folder().glob("*.txt")))
 def test_every_quote_is_a_verbatim_substring_of_the_article(name: str, data: Path) -> None:
-    path = SEED_DIR / name
+    path = seeds_folder() / name
     text = path.read_text(encoding="utf-8")
     try:
         frame = api.extract(path, data, write=False).frame
@@ -152,7 +152,7 @@ def test_bad_input_gets_a_clear_message_a_non_zero_exit_and_nothing_written(case
 
 def test_the_three_commands_on_the_command_line(data: Path) -> None:
     runner = CliRunner()
-    seed = SEED_DIR / "003_ee516c5c54681b7f.txt"
+    seed = seeds_folder() / "003_ee516c5c54681b7f.txt"
     shown = runner.invoke(main, ["extract", str(seed), "--data", str(data), "--format", "csv"])
     assert shown.exit_code == 0, shown.output
     assert "already cited" in shown.output and "market_value_loss" in shown.output
@@ -196,7 +196,7 @@ def test_the_batch_mode_reads_and_writes_json_lines_quickly(data: Path, tmp_path
 
 def test_recall_on_the_seed_articles_is_at_least_80_percent() -> None:
     dataset = load_dataset(DEFAULT_DATA)
-    scores = evaluate.evaluate_seeds(dataset, SEED_DIR)
+    scores = evaluate.evaluate_seeds(dataset, seeds_folder())
     total = evaluate.Scores(0, 0, 0, 0, 0)
     for one in scores.values():
         total = total.add(one)

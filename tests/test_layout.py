@@ -18,7 +18,7 @@ KG = Path(__file__).resolve().parent.parent / "kg"
 
 # data files → records → RDF → store → projection → metrics → views / endpoint → build, validate → facade → CLI
 RANK = {
-    "kg.paths": 0,
+    "kg.paths": 0, "kg.output": 0,
     "kg.records": 1, "kg.analytics": 1,
     "kg.rdf": 2, "kg.synth": 2,  # synth writes data files in the records' codes
     "kg.store": 3,

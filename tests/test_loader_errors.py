@@ -188,3 +188,54 @@ def _problems(root: Path) -> list:
     with pytest.raises(DataError) as info:
         load_dataset(root)
     return [p for p in info.value.problems if p.severity is Severity.ERROR]
+
+
+def test_a_file_that_cannot_be_read_hides_the_reference_errors_it_causes(tmp_path: Path) -> None:
+    """One syntax error in the organisations' file: one error, and one note for the references into it."""
+    data = mini()
+    data["deals"]["deals.yaml"][0]["claims"][0]["source"] = "nowhere"  # a real error elsewhere still shows
+    write_dataset(tmp_path, data)
+    orgs = tmp_path / "entities" / "orgs.yaml"
+    orgs.write_text(orgs.read_text(encoding="utf-8").replace("name: Beta Cloud\n", "name: [Beta Cloud\n", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path)
+    errors = [p for p in info.value.problems if p.severity is Severity.ERROR]
+    assert len(errors) == 2, [str(p) for p in errors]  # before: also 7 "unknown organisation" errors
+    assert (errors[0].field, errors[0].value) == ("claims.0.source", "'nowhere'")
+    assert "YAML syntax error" in errors[1].message and errors[1].file.endswith("entities/orgs.yaml")
+    (note,) = [p for p in info.value.problems if p.severity is Severity.NOTE]
+    assert note.file.endswith("entities/orgs.yaml") and note.line is None
+    assert note.message == ("7 reference(s) to organisations not checked: this file, which could not be read, "
+                            "may define them")
+    assert "1 error(s)" not in str(info.value) and "2 error(s)" in str(info.value)
+
+
+def test_a_deals_file_that_cannot_be_read_hides_the_unused_source_warnings(tmp_path: Path) -> None:
+    write_dataset(tmp_path)
+    (tmp_path / "deals" / "deals.yaml").write_bytes(b"- id: caf\xe9\n")
+    (tmp_path / "observations" / "obs.yaml").write_text("[]\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_dataset(tmp_path)
+    assert [p.severity for p in info.value.problems] == [Severity.ERROR, Severity.NOTE]
+    assert info.value.problems[1].message.startswith("2 source(s) cited by no file read not reported as unused")
+
+
+def test_a_record_with_field_errors_still_gets_its_reference_errors(tmp_path: Path) -> None:
+    data = mini()
+    deal = data["deals"]["deals.yaml"][1]
+    deal["claims"][0]["status"] = "finalised"
+    deal["parties"][1]["org"] = "nobody"
+    deal["claims"][0]["source"] = "nowhere"
+    problems = problems_for(tmp_path, data)
+    # before: only the status; the record's references were never looked at
+    assert sorted((p.field, p.value) for p in problems) == [
+        ("claims.0.source", "'nowhere'"), ("claims.0.status", "'finalised'"), ("parties.1.org", "'nobody'")]
+    assert all(p.line is not None for p in problems)
+
+
+def test_a_reference_with_a_field_error_is_reported_once(tmp_path: Path) -> None:
+    data = mini()
+    data["deals"]["deals.yaml"][1]["parties"][1]["org"] = "Not An Id"
+    p = only(problems_for(tmp_path, data))
+    assert p.field == "parties.1.org" and "should match pattern" in p.message

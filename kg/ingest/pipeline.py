@@ -17,7 +17,7 @@ from kg.ingest import article as article_io
 from kg.ingest import matching, relations, sentences
 from kg.ingest.orgs import OrgIndex, slug
 from kg.ingest.relations import Candidate
-from kg.paths import SEED_DIR
+from kg.paths import seeds_folder
 from kg.records.loader import Dataset
 
 
@@ -106,7 +106,7 @@ def _source(article: article_io.Article, dataset: Dataset, lang: str, *, url: st
 
 
 def _is_seed(path: Path) -> bool:
-    return path.resolve().parent == SEED_DIR.resolve()
+    return path.resolve().parent == seeds_folder().resolve()
 
 
 def _same_url(a: str, b: str) -> bool:

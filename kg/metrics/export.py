@@ -12,6 +12,7 @@ import pandas as pd
 
 from kg.metrics import centrality, circularity, concentration, exposure, stress
 from kg.metrics.sizes import Size
+from kg.output import staged
 from kg.records.names import resolve
 
 MAJOR_LABS = ("openai", "anthropic", "xai", "mistral-ai")
@@ -29,9 +30,15 @@ def write_metrics(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: P
     """Write exposure to the major labs, concentration, cycles, centrality and stress tests; returns names.
 
     ``grouped`` is the projection with subsidiaries merged into their groups (its settings are stated in
-    every file); ``sizes`` the organisations' sizes as of its date.
+    every file); ``sizes`` the organisations' sizes as of its date. The files replace those in ``folder``
+    only once all are written (see :func:`kg.output.staged`).
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    with staged(folder) as staging:
+        return _write_all(grouped, sizes, staging, stress_fail, pays)
+
+
+def _write_all(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path, stress_fail: str,
+               pays: float) -> list[str]:
     base = {"settings": grouped.graph["settings"]}
     sized = dict(sizes)
     written = []

@@ -13,6 +13,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from kg.records.currencies import ISO_4217
+from kg.records.problems import show_value
 from kg.records.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, Role, Status
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=120)]
@@ -22,7 +23,7 @@ FRACTION = "fraction"
 
 def _iso_currency(v: str | None) -> str | None:
     if v is not None and v not in ISO_4217:
-        raise ValueError(f"unknown currency {v!r}: use an ISO 4217 code such as USD or EUR")
+        raise ValueError(f"unknown currency {show_value(v, 20)}: use an ISO 4217 code such as USD or EUR")
     return v
 
 
@@ -206,7 +207,7 @@ class Deal(Record):
         for claim in self.claims:
             unknown = set(claim.participations) - set(orgs)
             if unknown:
-                raise ValueError(f"participations name {sorted(unknown)}, not parties of this deal")
+                raise ValueError(f"participations name {show_value(sorted(unknown))}, not parties of this deal")
         _check_preference(self.claims)
         return self
 

@@ -25,6 +25,7 @@ import jinja2
 import networkx as nx
 from markupsafe import Markup
 
+from kg.output import write_text
 from kg.views.assets import vis_assets
 from kg.views.explorer_data import ExplorerView, build_view
 from kg.views.formatting import embed_json
@@ -109,10 +110,9 @@ def render_explorer(
 
 
 def write_explorer(G: nx.MultiDiGraph, path: str | Path, **kwargs: Any) -> Path:
-    """Write the page to ``path`` as UTF-8 (never the platform default) and return the path."""
+    """Write the page to ``path`` as UTF-8 (never the platform default), whole or not at all; returns the path."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_explorer(G, **kwargs), encoding="utf-8")
+    write_text(target, render_explorer(G, **kwargs))
     return target
 
 
@@ -133,7 +133,7 @@ class ExplorerHTML:
 
     def save(self, path: str | Path) -> Path:
         target = Path(path)
-        target.write_text(self.html, encoding="utf-8")
+        write_text(target, self.html)
         return target
 
 

@@ -30,6 +30,7 @@ from markupsafe import Markup
 from kg.metrics import centrality, circularity
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
+from kg.output import staged
 from kg.views import report_charts, style
 from kg.views import report_sections as sections
 from kg.views.explorer import render_explorer
@@ -154,11 +155,12 @@ class Report:
         )
 
     def write(self, path: str | Path) -> Path:
-        """Write the report to ``path`` and the explorer to ``explorer.html`` beside it (UTF-8); returns ``path``."""
+        """Write the report to ``path`` and the explorer to ``explorer.html`` beside it (UTF-8), both or
+        neither; returns ``path``."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (target.parent / EXPLORER_FILE).write_text(self.explorer_html, encoding="utf-8")
-        target.write_text(self.render(), encoding="utf-8")
+        with staged(target.parent) as staging:
+            (staging / EXPLORER_FILE).write_text(self.explorer_html, encoding="utf-8")
+            (staging / target.name).write_text(self.render(), encoding="utf-8")
         return target
 
 

@@ -67,3 +67,21 @@ def write_dataset(root: Path, data: dict[str, dict[str, list[dict]]] | None = No
 def mini() -> dict[str, dict[str, list[dict]]]:
     """A fresh deep copy of MINI to corrupt."""
     return copy.deepcopy(MINI)
+
+
+def load_errors(root: Path) -> list:
+    """The errors (not warnings) loading the data folder ``root`` raises; fails if it loads."""
+    import pytest
+
+    from kg.records.loader import load_dataset
+    from kg.records.problems import DataError, Severity
+
+    with pytest.raises(DataError) as info:
+        load_dataset(root)
+    return [p for p in info.value.problems if p.severity is Severity.ERROR]
+
+
+def only(problems: list):
+    """The one problem of ``problems``."""
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0]

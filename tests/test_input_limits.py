@@ -11,11 +11,11 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from minidata import write_dataset
+from minidata import load_errors, only, write_dataset
 
 from kg.records import limits
 from kg.records.loader import fingerprint, load_dataset
-from kg.records.problems import DataError, Severity, show_value
+from kg.records.problems import DataError, show_value
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "SECRET-TOKEN-4711"
@@ -36,14 +36,7 @@ def errors_with(tmp_path: Path, name: str, content: str | bytes) -> list:
         target.write_bytes(content)
     else:
         target.write_text(content, encoding="utf-8")
-    with pytest.raises(DataError) as info:
-        load_dataset(tmp_path)
-    return [p for p in info.value.problems if p.severity is Severity.ERROR]
-
-
-def only(problems: list):
-    assert len(problems) == 1, [str(p) for p in problems]
-    return problems[0]
+    return load_errors(tmp_path)
 
 
 def test_an_anchor_bomb_stops_at_the_alias_limit_quickly_and_small(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from minidata import mini, write_dataset
+from minidata import load_errors, mini, only, write_dataset
 
 from kg.records.loader import load_dataset
 from kg.records.problems import DataError, Severity
@@ -14,14 +14,7 @@ from kg.records.problems import DataError, Severity
 
 def problems_for(tmp_path: Path, data: dict) -> list:
     write_dataset(tmp_path, data)
-    with pytest.raises(DataError) as info:
-        load_dataset(tmp_path)
-    return [p for p in info.value.problems if p.severity is Severity.ERROR]
-
-
-def only(problems: list):
-    assert len(problems) == 1, [str(p) for p in problems]
-    return problems[0]
+    return load_errors(tmp_path)
 
 
 def test_the_mini_dataset_is_valid(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from kg.analytics import debtrank, look_through
 from kg.metrics.sizes import Size
-from kg.projection.aggregate import leg_table
+from kg.projection.aggregate import derived, leg_table
 from kg.projection.bulk import bulk
 from kg.projection.legs import ALLOCATED
 from kg.records.vocab import COMMERCIAL_KINDS
@@ -75,7 +75,12 @@ Round = tuple[dt.date, str, float | None, dict[str, float], dt.date | None]
 
 def funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
     """Each investee's counted funding rounds, oldest first: date, deal, the new money (the deal's own
-    figure) and what each investor put in (its leg's figure, where known)."""
+    figure) and what each investor put in (its leg's figure, where known). Built once per legs graph
+    (:func:`kg.projection.aggregate.derived`); callers must not modify it."""
+    return derived(legs, "aikg_funding_rounds", _funding_rounds)
+
+
+def _funding_rounds(legs: nx.MultiDiGraph) -> dict[str, list[Round]]:
     table = leg_table(legs)
     money = table[(table["flow"].to_numpy(dtype=object) == "money")
                   & (table["kind"].to_numpy(dtype=object) == "funding_round")]

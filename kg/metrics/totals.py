@@ -6,13 +6,16 @@ lines, never into one grand sum: equity funding, share exchanges (equity deals w
 purchase commitments for compute and for chips, debt, joint ventures and infrastructure programmes,
 acquisitions, and the rest. A deal that is part of another (``part_of``: a tranche of a round, the
 Oracle contract inside Stargate) is left out of a line's total when the whole it belongs to is
-counted in the same line with a known amount, and the row says which whole includes it.
+counted with a known amount and is of the same category (:func:`kg.projection.legs.folded`, the rule
+the metrics' leg table follows too), and the row says which whole includes it.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 import pandas as pd
+
+from kg.projection.legs import folded
 
 # line code → label, in the order the report shows them
 LINES = {
@@ -62,27 +65,15 @@ def deal_totals(legs: nx.MultiDiGraph) -> pd.DataFrame:
                      "date": info.get("date"), "usd": usd, "min_usd": info.get("amount_min_usd"),
                      "max_usd": info.get("amount_max_usd"), "undisclosed": usd is None,
                      "part_of": info.get("part_of")})
-    line = {r["deal"]: r["line"] for r in rows}
-    known = {r["deal"] for r in rows if r["usd"] is not None}
+    folds = folded(deals)  # the rule the projection folds a part's legs by: one rule for every total
     for row in rows:
-        row["included_in"] = _whole(row["deal"], deals, line, known)
+        row["included_in"] = folds.get(row["deal"])
         row["counted"] = row["usd"] is not None and row["included_in"] is None
     frame = pd.DataFrame(rows, columns=DEAL_COLUMNS)
     for column in ("usd", "min_usd", "max_usd"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.sort_values(["line", "deal"], ignore_index=True)
-
-
-def _whole(deal: str, deals: dict, line: dict[str, str], known: set[str]) -> str | None:
-    """The outermost whole ``deal`` is part of that is counted in the same line with a known amount."""
-    found, seen, current = None, {deal}, deals[deal].get("part_of")
-    while current and current in deals and current not in seen:
-        if line[current] == line[deal] and current in known:
-            found = current
-        seen.add(current)
-        current = deals[current].get("part_of")
-    return found
 
 
 def totals_by_line(legs: nx.MultiDiGraph) -> pd.DataFrame:

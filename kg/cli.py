@@ -97,6 +97,8 @@ def settings_options(func: Callable) -> Callable:
     """--as-of, --status, --ranges and --stated-only: what the projection counts (see kg.projection.legs.Settings)."""
 
     @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Count deals as they stood on DATE.")
+    @click.option("--reported-by", "reported_by", default=None, metavar="DATE",
+                  help="Count only claims whose source was published by DATE: what the market knew then.")
     @click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in Status]),
                   help="A deal status to count (repeatable; default: announced, committed, closed, in_progress).")
     @click.option("--ranges", type=click.Choice(["min", "max", "midpoint"]), default="midpoint", show_default=True,
@@ -104,16 +106,32 @@ def settings_options(func: Callable) -> Callable:
     @click.option("--stated-only", is_flag=True,
                   help="Count only figures the sources state per party: no equal split of a multi-party total.")
     @functools.wraps(func)
-    def wrapper(*args: object, as_of: str | None, statuses: tuple[str, ...], ranges: str, stated_only: bool,
-                **kwargs: object) -> object:
-        try:
-            settings = {"as_of": dt.date.fromisoformat(as_of) if as_of else None,
-                        "statuses": list(statuses) or None, "ranges": ranges, "allocate": not stated_only}
-        except ValueError:
-            raise click.BadParameter(f"not a date (YYYY-MM-DD): {as_of!r}", param_hint="--as-of") from None
+    def wrapper(*args: object, as_of: str | None, reported_by: str | None, statuses: tuple[str, ...], ranges: str,
+                stated_only: bool, **kwargs: object) -> object:
+        settings = {"as_of": _date(as_of, "--as-of"), "statuses": list(statuses) or None, "ranges": ranges,
+                    "allocate": not stated_only}
+        if reported_by:
+            settings["reported_by"] = _date(reported_by, "--reported-by")
         return func(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+def _change(before: float | None, after: float | None) -> str:
+    """"$38B", or "$40B → $41B" where the figure changed; "" where there is none."""
+    def usd(x: float | None) -> str:
+        return "undisclosed" if x is None or x != x else f"${x / 1e9:,.4g}B"
+    if after is None or after != after:
+        return "" if before is None or before != before else f"{usd(before)} → undisclosed"
+    return usd(after) if before is None or before != before or before == after else f"{usd(before)} → {usd(after)}"
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option's date, or a usage error naming the option and the value."""
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise click.BadParameter(f"not a date (YYYY-MM-DD): {text!r}", param_hint=option) from None
 
 
 def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict, figures: dict | None = None) -> None:
@@ -614,3 +632,108 @@ def reject(data: Path, out: Path, ids: tuple[str, ...]) -> None:
     """Drop candidates (IDs, or a source id for its whole inbox file) from the inbox."""
     dropped = ingest.reject(data, list(ids))
     out_console.print(f"rejected {len(dropped)} candidate(s): {shown(', '.join(dropped))}", soft_wrap=True)
+
+
+# -- the bubble questions ------------------------------------------------------------------
+@main.command()
+@data_options
+@settings_options
+@click.option("--null", "n", type=click.IntRange(1), default=1000, show_default=True,
+              help="How many randomised networks to compare with.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the randomisation (same seed, same figures).")
+@click.option("--model", type=click.Choice(["degree", "class", "both"]), default="both", show_default=True,
+              help="Null model: degree-preserving swaps, also class-preserving (lab, cloud, chip maker), or both.")
+@click.option("--swaps-per-edge", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--max-len", type=click.IntRange(2, 8), default=5, show_default=True, help="Most parties in a loop.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def circularity(data: Path, out: Path, settings: dict, n: int, seed: int, model: str, swaps_per_edge: int,
+                max_len: int, fmt: str) -> None:
+    """Is the circularity more than chance? Loops of money against degree-preserving random networks."""
+    graph = _load(data, out)
+    results = [graph.circularity(n, seed=seed, null=null, swaps_per_edge=swaps_per_edge, max_len=max_len, **settings)
+               for null in (("degree", "class") if model == "both" else (model,))]
+    frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
+    first = results[0]
+    about = {**first.settings, "randomised networks": f"{n:,} per null, seed {seed}, {swaps_per_edge} swaps per edge",
+             "network": f"{first.organisations:,} organisations, {first.flows:,} value flows (groups merged)",
+             **{f"null '{r.test.null}'": r.test.method for r in results},
+             "p-value": "(1 + copies at or above the observed value) / (n + 1), with a Clopper-Pearson 95% interval"}
+    emit_with_settings(frame[["null", "measure", "observed", "null_mean", "null_sd", "z", "exceed", "p_value", "p_low",
+                              "p_high"]], fmt, "Circular volume against chance", about)
+
+
+@main.command()
+@data_options
+@settings_options
+@click.argument("org")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def carry(data: Path, out: Path, settings: dict, org: str, fmt: str) -> None:
+    """Can ORG's revenue carry its compute and chip commitments? Commitments, revenue, ratios, sources."""
+    result = _load(data, out).carry(org, **settings)
+    if fmt == "json":
+        click.echo(json_text(json.dumps({
+            "title": f"Commitments against revenue: {result.org}", **result.settings, "figures": result.figures,
+            **{name: json.loads(frame.to_json(orient="records", date_format="iso")) for name, frame in (
+                ("commitments", result.commitments), ("by_provider", result.by_provider),
+                ("by_year", result.by_year), ("inputs", result.inputs))}}, indent=2, ensure_ascii=False, default=str)))
+        return
+    figures = pd.DataFrame({"figure": list(result.figures), "value": [str(v) for v in result.figures.values()]})
+    emit_with_settings(figures, fmt, f"Commitments against revenue: {result.org}", result.settings)
+    for title, frame in (("By provider", result.by_provider), ("By year (straight line over stated terms)",
+                                                                result.by_year),
+                         ("Inputs (cited)", result.inputs), ("Commitments", result.commitments)):
+        emit(frame, fmt, title)
+
+
+@main.command(name="revenue-gap")
+@data_options
+@settings_options
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def revenue_gap(data: Path, out: Path, settings: dict, fmt: str) -> None:
+    """The "$600B question" recomputed: hyperscaler capex x 2 against the revenue AI labs report, by year."""
+    result = _load(data, out).revenue_gap(**settings)
+    about = {**result.settings, "method": "needed revenue = 2 x capex (Cahn, Sequoia 2024: a 50% gross margin for "
+                                          "the buyer of the compute; capex already covers the whole data centre)"}
+    emit_with_settings(result.table, fmt, "AI capex against AI revenue", about)
+    if fmt != "json":
+        emit(result.inputs, fmt, "Inputs (cited)")
+        emit(result.sequoia, fmt, "Sequoia's own figures in the data")
+
+
+@main.command()
+@data_options
+@settings_options
+@click.argument("org", required=False)
+@click.option("--start", default="2023-01-01", show_default=True, metavar="DATE", help="First month.")
+@click.option("--end", default=None, metavar="DATE", help="Last day (default: today).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def timeline(data: Path, out: Path, settings: dict, org: str | None, start: str, end: str | None, fmt: str) -> None:
+    """Cumulative commitments, investments and debt of ORG (or of everyone), month by month as reported."""
+    base = {k: v for k, v in settings.items() if k not in ("as_of", "reported_by")}
+    frame = _load(data, out).timeline(org, start=_date(start, "--start"), end=_date(end, "--end"), **base)
+    emit_with_settings(frame, fmt, f"As reported, month by month: {org or 'the whole graph'}", frame.attrs["settings"])
+
+
+@main.command()
+@data_options
+@click.option("--since", required=True, metavar="DATE", help="Published after this day.")
+@click.option("--until", default=None, metavar="DATE", help="Published on or before this day (default: today).")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def changes(data: Path, out: Path, since: str, until: str | None, fmt: str) -> None:
+    """What was reported in a window: new deals, status changes, revised amounts, new figures, with sources."""
+    first, last = _date(since, "--since"), _date(until, "--until")
+    assert first is not None  # required option
+    if last is not None and last < first:
+        raise click.BadParameter(f"{until!r} is before --since {since!r}", param_hint="--until")
+    frame = _load(data, out).changes(first, last)
+    if fmt == "table":  # the terminal gets what changed and who said so; csv and json keep every column
+        frame = pd.DataFrame({
+            "published": frame["published"], "event": frame["event"], "deal or figure": frame["deal"],
+            "status": [s if not isinstance(b, str) or b == s else f"{b} → {s}" for b, s in zip(
+                frame["status_before"], frame["status"], strict=True)],
+            "amount": [_change(b, a) for b, a in zip(frame["amount_before_usd"], frame["amount_usd"], strict=True)],
+            "source": frame["publisher"], "quote": frame["quote"]})
+    emit_with_settings(frame, fmt, "Changes as reported",
+                       {"published after": first.isoformat(), "up to": (last or dt.date.today()).isoformat(),
+                        "events": ", ".join(f"{k}: {v}" for k, v in frame["event"].value_counts().items())})

@@ -18,11 +18,15 @@ import pandas as pd
 from kg import build as build_stage
 from kg import validate as validate_stage
 from kg.ingest import api as ingest
+from kg.metrics import carry as carry_stage
 from kg.metrics import centrality as centrality_stage
+from kg.metrics import changes as changes_stage
 from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
+from kg.metrics import timeline as timeline_stage
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
+from kg.projection import observations as observation_stage
 from kg.projection import tables as projection_tables
 from kg.projection.aggregate import consolidate, money_flows
 from kg.projection.legs import Ranges, Settings, deal_legs
@@ -42,6 +46,7 @@ class KnowledgeGraph:
     endpoint: str | None = None
     _legs: dict[tuple[Settings, bool], nx.MultiDiGraph] = field(default_factory=dict, repr=False)
     _tables: tuple[str | None, projection_tables.Tables] | None = field(default=None, repr=False)
+    _observations: tuple[str | None, pd.DataFrame, dict[str, str]] | None = field(default=None, repr=False)
 
     # -- building and checking -------------------------------------------------------------
     def build(self, **options: object) -> build_stage.BuildResult:
@@ -80,14 +85,15 @@ class KnowledgeGraph:
 
     # -- projection ------------------------------------------------------------------------
     def legs(self, as_of: dt.date | str | None = None, statuses: Iterable[str] | None = None,
-             ranges: Ranges = "midpoint", group_subsidiaries: bool = False, allocate: bool = True) -> nx.MultiDiGraph:
+             ranges: Ranges = "midpoint", group_subsidiaries: bool = False, allocate: bool = True,
+             reported_by: dt.date | str | None = None) -> nx.MultiDiGraph:
         """The deal legs that count under these settings (see :mod:`kg.projection.legs`); cached."""
-        settings = Settings.of(as_of, statuses, ranges, allocate)
+        settings = Settings.of(as_of, statuses, ranges, allocate, reported_by)
         tables = self._projection_tables()  # first: a new store generation drops the cached legs
         key = (settings, group_subsidiaries)
         if key not in self._legs:
             if group_subsidiaries:  # merged from the cached legs, not projected again
-                legs = consolidate(self.legs(as_of, statuses, ranges, allocate=allocate))
+                legs = consolidate(self.legs(as_of, statuses, ranges, allocate=allocate, reported_by=reported_by))
                 legs.graph["settings"] = {**legs.graph["settings"], "group_subsidiaries": True}
             else:
                 legs = deal_legs(self.store, settings, tables=tables)
@@ -114,9 +120,25 @@ class KnowledgeGraph:
         """Money flows aggregated per ordered pair (see :func:`kg.projection.aggregate.money_flows`)."""
         return money_flows(self.legs(**settings))
 
-    def sizes(self, as_of: dt.date | str | None = None) -> dict[str, sizes.Size]:
-        """Each organisation's size as of the date (see :mod:`kg.metrics.sizes`)."""
-        return sizes.org_sizes(self._projection_tables(), Settings.of(as_of).as_of)
+    def sizes(self, as_of: dt.date | str | None = None, reported_by: dt.date | str | None = None,
+              **_settings: Any) -> dict[str, sizes.Size]:
+        """Each organisation's size as of the date, from the figures published by ``reported_by`` (see
+        :mod:`kg.metrics.sizes`); takes (and ignores) the other projection settings."""
+        settings = Settings.of(as_of, reported_by=reported_by)
+        tables = self._projection_tables()
+        if settings.reported_by is not None:
+            claims, _ = self._observation_tables()
+            tables = sizes.as_reported(tables, claims, settings.reported_by)
+        return sizes.org_sizes(tables, settings.as_of)
+
+    def _observation_tables(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """Every observation claim and every deal claim's term (see :mod:`kg.projection.observations`),
+        read once per store generation."""
+        generation = projection_tables.generation(self.store)
+        if self._observations is None or self._observations[0] != generation:
+            self._observations = (generation, observation_stage.observation_claims(self.store),
+                                  observation_stage.claim_terms(self.store))
+        return self._observations[1], self._observations[2]
 
     # -- analytics (each takes as_of, statuses, ranges and group_subsidiaries) --------------
     def exposure(self, a: str, to: str | None = None, *, group_subsidiaries: bool = True,
@@ -124,13 +146,13 @@ class KnowledgeGraph:
         """A's direct exposure to B (or to everyone) by channel, absolute and relative to A's size."""
         legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
         target = None if to is None else self.resolve(to, legs)
-        return _stamp(exposure.exposure_table(legs, self.sizes(settings.get("as_of")), self.resolve(a, legs), target),
+        return _stamp(exposure.exposure_table(legs, self.sizes(**settings), self.resolve(a, legs), target),
                       legs)
 
     def exposed_to(self, x: str, *, group_subsidiaries: bool = True, **settings: Any) -> pd.DataFrame:
         """Who is exposed to X, ranked: direct channels, look-through ownership, DebtRank contagion."""
         legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
-        return _stamp(exposure.exposed_to(legs, self.sizes(settings.get("as_of")), self.resolve(x, legs)), legs)
+        return _stamp(exposure.exposed_to(legs, self.sizes(**settings), self.resolve(x, legs)), legs)
 
     def concentration(self, x: str | None, kind: concentration_stage.Kind = "funders", *,
                       group_subsidiaries: bool = True, **settings: Any) -> concentration_stage.Concentration:
@@ -156,9 +178,54 @@ class KnowledgeGraph:
                beta: float = 0.5, group_subsidiaries: bool = True, **settings: Any) -> stress_stage.StressResult:
         """What happens to everyone if ``fail`` pays only ``pays`` of its commitments (or loses ``loses``)."""
         legs = self.legs(group_subsidiaries=group_subsidiaries, **settings)
-        return stress_stage.stress(legs, self.sizes(settings.get("as_of")), self.resolve(fail, legs), pays=pays,
+        return stress_stage.stress(legs, self.sizes(**settings), self.resolve(fail, legs), pays=pays,
                                    loses=loses,
                                    method=method, variant=variant, alpha=alpha, beta=beta)
+
+    # -- the bubble questions ---------------------------------------------------------------
+    def circularity(self, n: int = 1000, *, seed: int = 0, null: str = "degree", swaps_per_edge: int = 10,
+                    max_len: int = 5, **settings: Any) -> Any:
+        """The circular volume against ``n`` randomised networks (``null``: "degree" or "class"; see
+        :func:`kg.metrics.circularity.significance`)."""
+        return circularity.significance(self.legs(group_subsidiaries=True, **settings), n=n, seed=seed, null=null,
+                                        swaps_per_edge=swaps_per_edge, max_len=max_len)
+
+    def carry(self, org: str, **settings: Any) -> carry_stage.Carry:
+        """Can ``org``'s revenue carry its purchase commitments? (see :mod:`kg.metrics.carry`)."""
+        legs = self.legs(group_subsidiaries=True, **settings)
+        claims, terms = self._observation_tables()
+        return carry_stage.carry(legs, claims, terms, self.resolve(org, legs),
+                                 reported_by=Settings.of(**_projection(settings)).reported_by)
+
+    def revenue_gap(self, **settings: Any) -> carry_stage.RevenueGap:
+        """The hyperscalers' capex against the revenue it needs and AI labs' revenue, by year ("$600B question")."""
+        chosen = Settings.of(**_projection(settings))
+        legs = self.legs(group_subsidiaries=True, **settings)
+        types = {org: list(data.get("types", [])) for org, data in legs.nodes(data=True)}
+        return carry_stage.revenue_gap(self._observation_tables()[0], types, as_of=chosen.as_of,
+                                       reported_by=chosen.reported_by)
+
+    def timeline(self, org: str | None = None, *, start: dt.date | str = "2023-01-01",
+                 end: dt.date | str | None = None, **settings: Any) -> pd.DataFrame:
+        """Cumulative commitments, investments and debt of ``org`` (or of everyone) month by month, each
+        month as reported by its last day (see :mod:`kg.metrics.timeline`)."""
+        first = dt.date.fromisoformat(start) if isinstance(start, str) else start
+        last = dt.date.fromisoformat(end) if isinstance(end, str) else (end or dt.date.today())
+        base = {k: v for k, v in settings.items() if k not in ("as_of", "reported_by")}
+        snapshots = {day: self.legs(as_of=day, reported_by=day, group_subsidiaries=True, **base)
+                     for day in timeline_stage.month_ends(first, last)}
+        name = None if org is None else self.resolve(org, next(reversed(snapshots.values())))
+        frame = timeline_stage.timeline(snapshots, name)
+        frame.attrs["settings"] = {**Settings.of(**_projection(base)).describe(), "as_of": "each month's last day",
+                                   "reported_by": "each month's last day"}
+        return frame
+
+    def changes(self, since: dt.date | str, until: dt.date | str | None = None) -> pd.DataFrame:
+        """New deals, status changes, revised amounts and new figures published in the window, with
+        their sources (see :mod:`kg.metrics.changes`)."""
+        first = dt.date.fromisoformat(since) if isinstance(since, str) else since
+        last = dt.date.fromisoformat(until) if isinstance(until, str) else until
+        return changes_stage.changes(self._projection_tables(), first, last, self._observation_tables()[0])
 
     # -- ingest: articles to reviewed facts (see kg.ingest) ---------------------------------
     def extract(self, path_or_text: Path | str | bytes, *, url: str | None = None, write: bool = False,
@@ -209,7 +276,7 @@ class KnowledgeGraph:
         """Write every analysis as JSON and CSV into ``folder`` (default ``OUT/metrics``); returns the names."""
         from kg.metrics.export import write_metrics
 
-        return write_metrics(self.legs(group_subsidiaries=True, **settings), self.sizes(settings.get("as_of")),
+        return write_metrics(self.legs(group_subsidiaries=True, **settings), self.sizes(**settings),
                              Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays)
 
     def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
@@ -222,7 +289,7 @@ class KnowledgeGraph:
         inputs = ReportInputs(
             store=self.store, legs=self.legs(**settings), grouped=self.legs(group_subsidiaries=True, **settings),
             everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
-            sizes=self.sizes(settings.get("as_of")))
+            sizes=self.sizes(**settings))
         return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
@@ -246,6 +313,11 @@ def load(data: Path | str | None = None, out: Path | str | None = None, *, endpo
     if rebuild or not build_stage.is_current(data_dir, out_dir):
         build_stage.build(data_dir, out_dir, progress=progress)
     return KnowledgeGraph(data_dir, out_dir, EmbeddedStore(out_dir / build_stage.STORE_DIR))
+
+
+def _projection(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings :meth:`Settings.of` takes, out of an analysis's keyword arguments."""
+    return {k: settings[k] for k in ("as_of", "statuses", "ranges", "allocate", "reported_by") if k in settings}
 
 
 def _stamp(frame: pd.DataFrame, legs: nx.MultiDiGraph) -> pd.DataFrame:

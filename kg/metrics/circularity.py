@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kg.analytics import money_cycles
+from kg.analytics.null_models import NullTest, circularity_null
 from kg.projection.aggregate import consolidate, derived, leg_table
 from kg.projection.bulk import bulk
 from kg.records.vocab import FUNDING_KINDS, DealKind
@@ -190,3 +191,29 @@ def annotate(legs: nx.MultiDiGraph, cycles: Cycles) -> nx.MultiDiGraph:
     marked.graph["cycles"] = listed
     return marked
 
+
+
+@dataclass(frozen=True)
+class Significance:
+    """The circular volume of the value flows against a null model, with the settings it rests on."""
+
+    test: NullTest
+    organisations: int
+    flows: int
+    settings: dict
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.test.to_frame().assign(null=self.test.null)
+
+
+def significance(legs: nx.MultiDiGraph, *, n: int = 1000, seed: int = 0, null: str = "degree",
+                 swaps_per_edge: int = 10, max_len: int = 5) -> Significance:
+    """Is the circularity of ``legs`` (subsidiaries already merged) more than chance? The value flows
+    (:func:`flow_amounts`) against ``n`` randomised copies (:func:`kg.analytics.null_models.circularity_null`);
+    an organisation's class for ``null="class"`` is its first type (lab, cloud provider, chip maker...)."""
+    flows = flow_amounts(legs).copy()
+    for org, data in legs.nodes(data=True):
+        flows.nodes[org]["type"] = next(iter(data.get("types") or ()), None)
+    test = circularity_null(flows, n=n, seed=seed, null=null, node_class="type",  # type: ignore[arg-type]
+                            swaps_per_edge=swaps_per_edge, max_len=max_len)
+    return Significance(test, flows.number_of_nodes(), flows.number_of_edges(), dict(legs.graph.get("settings", {})))

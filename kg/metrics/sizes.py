@@ -8,13 +8,16 @@ generation), so sizing every organisation costs a sort, not a query.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import weakref
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from kg.projection.bulk import bulk
+from kg.projection.observations import speaking
 from kg.projection.tables import SIZE_METRICS, Tables
 
 BASES = tuple(m.value for m in SIZE_METRICS)  # market_cap, valuation_post, revenue: the order of preference
@@ -33,6 +36,19 @@ class Size:
         before to ``after`` days after it (rounds are often valued in the reporting just before or after)."""
         near = [(abs((d - day).days), d, v) for d, v in self.valuations if -before <= (d - day).days <= after]
         return min(near)[2] if near else None
+
+
+def as_reported(tables: Tables, claims: pd.DataFrame, reported_by: dt.date) -> Tables:
+    """``tables`` with the size figures as reported by ``reported_by``: each observation's speaking
+    claim among those published by then (:func:`kg.projection.observations.speaking`), so that a size
+    never rests on a figure published later.
+    """
+    known = speaking(claims, reported_by=reported_by, metrics=[m.value for m in SIZE_METRICS])
+    known = known[known["org"].notna() & ~known["orgs"].fillna("").str.contains(",")]  # one organisation's size
+    figures = known[["obs", "org", "metric", "end", "value_usd", "min_usd", "max_usd"]].sort_values(
+        "obs", kind="stable", ignore_index=True)
+    figures["end"] = figures["end"].to_numpy(dtype="datetime64[D]")
+    return dataclasses.replace(tables, size_figures=figures)
 
 
 def org_sizes(tables: Tables, as_of: dt.date) -> dict[str, Size]:

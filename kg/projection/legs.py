@@ -60,25 +60,39 @@ class Settings:
     only some parties' figures), the unstated remainder is split equally among the givers without a
     figure of their own (basis ``allocated_equal``); ``False`` keeps stated figures only, and those
     legs stay undisclosed.
+
+    ``reported_by``: count only claims whose source was published on or before this date, so a
+    projection shows what the market knew then ("as reported on"), where ``as_of`` says which
+    claims had taken effect ("as of"). Without ``as_of``, a projection as reported on a date is also
+    as of that date.
+
+    >>> Settings.of(reported_by="2025-01-27").describe()["as_of"]
+    '2025-01-27'
     """
 
     as_of: dt.date = field(default_factory=dt.date.today)
     statuses: frozenset[Status] = DEFAULT_STATUSES
     ranges: Ranges = "midpoint"
     allocate: bool = True
+    reported_by: dt.date | None = None
 
     @classmethod
     def of(cls, as_of: dt.date | str | None = None, statuses: Iterable[str | Status] | None = None,
-           ranges: Ranges = "midpoint", allocate: bool = True) -> Settings:
+           ranges: Ranges = "midpoint", allocate: bool = True,
+           reported_by: dt.date | str | None = None) -> Settings:
         if ranges not in ("min", "max", "midpoint"):
             raise ValueError(f"ranges must be min, max or midpoint, got {ranges!r}")
-        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or dt.date.today())
+        reported = dt.date.fromisoformat(reported_by) if isinstance(reported_by, str) else reported_by
+        day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or reported or dt.date.today())
         chosen = DEFAULT_STATUSES if statuses is None else frozenset(Status(s) for s in statuses)
-        return cls(day, chosen, ranges, bool(allocate))
+        return cls(day, chosen, ranges, bool(allocate), reported)
 
     def describe(self) -> dict[str, object]:
-        return {"as_of": self.as_of.isoformat(), "statuses": sorted(s.value for s in self.statuses),
-                "ranges": self.ranges, "allocation": "equal" if self.allocate else "stated only"}
+        about: dict[str, object] = {"as_of": self.as_of.isoformat()}
+        if self.reported_by is not None:
+            about["reported_by"] = self.reported_by.isoformat()
+        return {**about, "statuses": sorted(s.value for s in self.statuses), "ranges": self.ranges,
+                "allocation": "equal" if self.allocate else "stated only"}
 
 
 def pick(value: float | None, low: float | None, high: float | None, ranges: Ranges,
@@ -148,12 +162,20 @@ def _counted_claims(tables: Tables, settings: Settings) -> pd.DataFrame:
     deal's kind and title."""
     claims = tables.claims  # ordered by deal, preferred, date, claim: the last known row of a deal speaks
     known = claims[claims["date"].to_numpy() <= np.datetime64(settings.as_of, "D")]
+    if settings.reported_by is not None:
+        known = known[published(tables, known["source"]) <= np.datetime64(settings.reported_by, "D")]
     deal = known["deal"].to_numpy(dtype=object)
     last = np.ones(len(known), dtype=bool)
     last[:-1] = deal[1:] != deal[:-1]
     effective = known[last]
     counted = effective[effective["status"].isin([s.value for s in settings.statuses])]
     return counted.merge(tables.deals, on="deal", how="inner", sort=False)
+
+
+def published(tables: Tables, sources: pd.Series) -> np.ndarray:
+    """The publication date (datetime64[D]) of each source id in ``sources``."""
+    dates = tables.sources.set_index("source")["published"]
+    return dates.reindex(sources.to_numpy()).to_numpy(dtype="datetime64[D]")
 
 
 def _none(values: np.ndarray) -> list[float | None]:
@@ -172,7 +194,7 @@ def _dates(column: pd.Series) -> list[dt.date]:
     return column.to_numpy(dtype="datetime64[D]").astype(object).tolist()
 
 
-def _picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges,
+def picked(value: np.ndarray, low: np.ndarray, high: np.ndarray, ranges: Ranges,
             approximate: np.ndarray | None = None) -> np.ndarray:
     """:func:`pick`, vectorised over NaN-for-None arrays."""
     both = {"min": low, "max": high, "midpoint": (low + high) / 2}[ranges]
@@ -189,7 +211,7 @@ def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges,
     stated = ~np.isnan(value)
     approximate = counted["approximate"].to_numpy(dtype=bool)
     amount, low_, high_ = (_none(x) for x in (
-        _picked(value, low, high, ranges, approximate), np.where(stated, value, low), np.where(stated, value, high)))
+        picked(value, low, high, ranges, approximate), np.where(stated, value, low), np.where(stated, value, high)))
     is_range = (~stated & (~np.isnan(low) | ~np.isnan(high))).tolist()
     graph.graph["deals"].update(
         (deal, {"kind": kind, "title": title, "status": status, "date": day, "evidence": evidence, "amount_usd": a,
@@ -401,7 +423,7 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings, fo
         stake_ in zip(
             legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),
             primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), _dates(legs["date"]),
-            _none(_picked(value, low, high, settings.ranges, claim_approximate)), _none(np.where(stated, value, low)),
+            _none(picked(value, low, high, settings.ranges, claim_approximate)), _none(np.where(stated, value, low)),
             _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), basis.tolist(),
             _texts(legs["native"]), _none(stake), strict=True)))
 

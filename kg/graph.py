@@ -280,8 +280,9 @@ class KnowledgeGraph:
                              Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays)
 
     def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
-                     **settings: Any) -> Any:
-        """The analyst report under these settings, not yet written (see :mod:`kg.views.report`)."""
+                     bubble: bool = True, null_n: int = 500, **settings: Any) -> Any:
+        """The analyst report under these settings, not yet written (see :mod:`kg.views.report`); with
+        ``bubble``, its answers to the bubble questions (``null_n`` randomised networks per null model)."""
         from kg.views.report import ReportInputs, build_report  # the report needs every stage: only when asked
 
         if progress:
@@ -289,8 +290,36 @@ class KnowledgeGraph:
         inputs = ReportInputs(
             store=self.store, legs=self.legs(**settings), grouped=self.legs(group_subsidiaries=True, **settings),
             everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
-            sizes=self.sizes(**settings))
+            sizes=self.sizes(**settings), bubble=self._bubble(null_n, progress, **settings) if bubble else None)
         return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
+
+    def _bubble(self, null_n: int, progress: Any = None, **settings: Any) -> Any:
+        """The bubble analyses the report shows: both null models, the major labs' commitments against
+        revenue, the revenue gap, the first lab's timeline and the last three months of reporting."""
+        from kg.metrics.export import MAJOR_LABS
+        from kg.views.report_bubble import BubbleInputs
+
+        say = progress or (lambda _msg: None)
+        grouped = self.legs(group_subsidiaries=True, **settings)
+        labs = [lab for lab in MAJOR_LABS if lab in grouped]
+        say(f"circularity against {null_n:,} random networks per null model")
+        tests = [self.circularity(null_n, null=null, **settings) for null in ("degree", "class")]
+        say("commitments against revenue")
+        chosen = Settings.of(**_projection(settings))
+        tables = self._projection_tables()
+        published = pd.concat([  # when the last claim about a deal or a figure was published
+            tables.sources.set_index("source")["published"].reindex(tables.claims["source"]),
+            self._observation_tables()[0]["published"]]).dropna()
+        until = min(chosen.reported_by or chosen.as_of, published.max().date() if len(published) else chosen.as_of)
+        since = until - dt.timedelta(days=91)
+        say("commitments as reported, month by month")
+        org = labs[0] if labs else None
+        base = {k: v for k, v in settings.items() if k not in ("as_of", "reported_by")}
+        timeline = self.timeline(org, start=dt.date(2023, 1, 1), end=until, **base) if org else pd.DataFrame()
+        carried = [c for c in (self.carry(lab, **settings) for lab in labs) if c.figures["commitments"]]
+        return BubbleInputs(circularity=tests, carry=carried,
+                            gap=self.revenue_gap(**settings), timeline_org=org or "", timeline=timeline,
+                            changes=self.changes(since, until), changes_since=since, changes_until=until)
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:

@@ -31,7 +31,7 @@ from kg.metrics import centrality, circularity
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
 from kg.output import staged
-from kg.views import report_charts, style
+from kg.views import report_bubble, report_charts, style
 from kg.views import report_sections as sections
 from kg.views.explorer import render_explorer
 from kg.views.formatting import format_amount, format_usd, number
@@ -97,6 +97,7 @@ class Report:
     explorer_html: str
     names: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    bubble: dict[str, Any] | None = None
 
     # -- summary for the terminal ---------------------------------------------------------------------------
     def summary(self) -> list[tuple[str, str]]:
@@ -227,6 +228,10 @@ def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: flo
         "capex": report_charts.capex_chart(inputs.store, names),
         "funding": report_charts.funding_chart(legs, totals),
     }
+    bubble = None
+    if inputs.bubble is not None:
+        say("the bubble questions")
+        bubble = report_bubble.bubble_section(inputs.bubble, names)
     say("centrality")
     ranked = sections.records(centrality.centrality(grouped).head(sections.TOP_ROWS))
     say("rendering the explorer")
@@ -239,5 +244,5 @@ def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: flo
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         headline=headline, labs=lab_sections, concentration=conc, cycles=cycle_section, stress=stress,
         charts=chart_sections, centrality=ranked, deals=sections.deal_rows(legs, totals, names),
-        explorer_html=explorer, names=names, notes=notes,
+        explorer_html=explorer, names=names, notes=notes, bubble=bubble,
     )

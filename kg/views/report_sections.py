@@ -47,6 +47,7 @@ class ReportInputs:
     grouped: nx.MultiDiGraph  # the same, subsidiaries merged into their groups
     everything: nx.MultiDiGraph  # every status, so the explorer's filters can show what is not counted
     sizes: Mapping[str, Size]
+    bubble: Any = None  # kg.views.report_bubble.BubbleInputs: the bubble questions, when asked for
 
 
 def clean(value: Any) -> Any:

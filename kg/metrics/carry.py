@@ -64,8 +64,8 @@ def term_years(term: str | None) -> float | None:
 def schedule(amount: float, start: dt.date, years: float) -> dict[int, float]:
     """``amount`` spread evenly over ``years`` from ``start``, by calendar year (straight line, by days).
 
-    >>> schedule(12.0, dt.date(2025, 7, 1), 1.0)
-    {2025: 6.0, 2026: 6.0}
+    >>> {year: round(part, 2) for year, part in schedule(12.0, dt.date(2025, 7, 1), 1.0).items()}
+    {2025: 6.05, 2026: 5.95}
     """
     end = start + dt.timedelta(days=round(years * 365.25))
     total = (end - start).days

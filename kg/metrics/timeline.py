@@ -65,9 +65,9 @@ def timeline(snapshots: Mapping[dt.date, nx.MultiDiGraph], org: str | None = Non
     >>> G.add_edge("openai", "aws", deal="d", kind="compute_commitment", flow="money", status="committed",
     ...            date=dt.date(2025, 11, 3), amount_usd=38e9, stake=None)
     0
-    >>> timeline({dt.date(2025, 10, 31): nx.MultiDiGraph(), dt.date(2025, 11, 30): G}, "openai")[
-    ...     ["commitments_usd", "deals"]].values.tolist()
-    [[0.0, 0], [38000000000.0, 1]]
+    >>> t = timeline({dt.date(2025, 10, 31): nx.MultiDiGraph(), dt.date(2025, 11, 30): G}, "openai")
+    >>> t["commitments_usd"].tolist(), t["deals"].tolist()
+    ([0.0, 38000000000.0], [0, 1])
     """
     rows = []
     for day, legs in snapshots.items():

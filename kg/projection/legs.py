@@ -151,7 +151,8 @@ def deal_legs(store: Store | None = None, settings: Settings | None = None, *,
     graph = nx.MultiDiGraph(settings=settings.describe(), cycles=[], deals={})
     with paused_gc():  # millions of new dicts: the collector would walk them again and again
         _add_orgs(graph, tables)
-        _add_deals(graph, counted, settings.ranges, _sources(tables, counted["deal"].tolist()))
+        _add_deals(graph, counted, settings.ranges,
+                   _sources(tables, counted["deal"].tolist(), settings.reported_by))
         _add_legs(graph, legs, settings, folded(graph.graph["deals"]))
     return graph
 
@@ -228,15 +229,18 @@ def _add_deals(graph: nx.MultiDiGraph, counted: pd.DataFrame, ranges: Ranges,
 _SOURCE_ROWS: weakref.WeakKeyDictionary[Tables, dict[str, list[tuple]]] = weakref.WeakKeyDictionary()
 
 
-def _sources(tables: Tables, deals: list[str]) -> dict[str, list[dict[str, object]]]:
-    """Each deal's sources: one per claim (known by then or not), by claim date (then claim IRI); new
-    dicts for each projection."""
+def _sources(tables: Tables, deals: list[str],
+             reported_by: dt.date | None = None) -> dict[str, list[dict[str, object]]]:
+    """Each deal's sources: one per claim (dated by then or not; published by ``reported_by`` when
+    given), by claim date (then claim IRI); new dicts for each projection."""
     rows = _SOURCE_ROWS.get(tables)
     if rows is None:
         rows = _SOURCE_ROWS[tables] = _source_rows(tables)
+    last = reported_by or dt.date.max
     return {deal: [{"publisher": publisher, "title": title, "url": url, "seed_file": seed, "published": published,
                     "quote": quote, "preferred": preferred, "claim_date": day, "status": status}
-                   for publisher, title, url, seed, published, quote, preferred, day, status in rows.get(deal, ())]
+                   for publisher, title, url, seed, published, quote, preferred, day, status in rows.get(deal, ())
+                   if published <= last]
             for deal in deals}
 
 

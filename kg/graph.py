@@ -315,10 +315,10 @@ class KnowledgeGraph:
         say("commitments as reported, month by month")
         org = labs[0] if labs else None
         base = {k: v for k, v in settings.items() if k not in ("as_of", "reported_by")}
-        timeline = self.timeline(org, start=dt.date(2023, 1, 1), end=until, **base) if org else pd.DataFrame()
+        timeline = self.timeline(org, start=dt.date(2023, 1, 1), end=until, **base) if org else None
         carried = [c for c in (self.carry(lab, **settings) for lab in labs) if c.figures["commitments"]]
         return BubbleInputs(circularity=tests, carry=carried,
-                            gap=self.revenue_gap(**settings), timeline_org=org or "", timeline=timeline,
+                            gap=self.revenue_gap(**settings), timeline_org=org, timeline=timeline,
                             changes=self.changes(since, until), changes_since=since, changes_until=until)
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,

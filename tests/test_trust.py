@@ -86,6 +86,21 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
         usd = pick(row["usd"], row["min_usd"], row["max_usd"], "midpoint")
         if digest[row["deal_id"]]["claim_date"].date() <= today:
             assert _close(usd, record["amount_usd"]) and row["status"] == record["status"], row["deal_id"]
+    # the bubble questions: everything reported up to today ends in each deal's counted status and figure
+    events = graph.changes(dt.date(1900, 1, 1), today)
+    final = events[events["deal"].isin(records)].drop_duplicates("deal", keep="last").set_index("deal")
+    dated = {d for d, r in records.items() if all(s["claim_date"] <= today for s in r["sources"])}
+    for deal, row in final[final.index.isin(dated)].iterrows():
+        assert row["status"] == records[deal]["status"], deal
+        assert _close(_num(row["amount_usd"]), records[deal]["amount_usd"]), deal
+    # ... and the commitments against revenue list each purchase at its leg's figure
+    buyer = max(legs.nodes, key=lambda n: sum(1 for *_, d in legs.out_edges(n, data=True)
+                                              if d["kind"] in ("compute_commitment", "chip_supply")))
+    grouped = graph.legs(group_subsidiaries=True)
+    for row in graph.carry(buyer).commitments.itertuples():
+        own = [d["amount_usd"] for *_, d in grouped.out_edges(buyer, data=True)
+               if d["deal"] == row.deal and d["flow"] == "money"]
+        assert _close(_num(row.amount_usd), own[0] if len(own) == 1 else _num(row.amount_usd)), row.deal
     return compared
 
 

@@ -30,8 +30,8 @@ class BubbleInputs:
     circularity: list[Significance]
     carry: list[Carry]
     gap: RevenueGap
-    timeline_org: str
-    timeline: pd.DataFrame
+    timeline_org: str | None  # the lab whose commitments timeline is shown (None: no major lab in the data)
+    timeline: pd.DataFrame | None
     changes: pd.DataFrame
     changes_since: dt.date
     changes_until: dt.date
@@ -53,9 +53,10 @@ def bubble_section(bubble: BubbleInputs, names: dict[str, str]) -> dict[str, Any
         "carry": carry,
         "gap": {"rows": records(bubble.gap.table), "inputs": _cited(bubble.gap.inputs),
                 "sequoia": records(bubble.gap.sequoia)},
-        "timeline": {"org": bubble.timeline_org, "name": names.get(bubble.timeline_org, bubble.timeline_org),
-                     "svg": _timeline_chart(bubble.timeline, names.get(bubble.timeline_org, bubble.timeline_org)),
-                     "rows": records(bubble.timeline)},
+        "timeline": None if bubble.timeline_org is None or bubble.timeline is None else {
+            "org": bubble.timeline_org, "name": names.get(bubble.timeline_org, bubble.timeline_org),
+            "svg": _timeline_chart(bubble.timeline, names.get(bubble.timeline_org, bubble.timeline_org)),
+            "rows": records(bubble.timeline)},
         "changes": {"since": bubble.changes_since.isoformat(), "until": bubble.changes_until.isoformat(),
                     "counts": events["event"].value_counts().to_dict(), "rows": _cited(events)},
     }

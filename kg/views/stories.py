@@ -43,7 +43,7 @@ from kg.views import style
 from kg.views.explorer import render_explorer
 from kg.views.explorer_deals import sources_of
 from kg.views.formatting import format_amount, format_usd, iso_date, number, text
-from kg.views.stories_model import Chapter, Ref, Story, StoryFile, load_stories, pieces
+from kg.views.stories_model import Chapter, Ref, Story, StoryFile, check_stories, pieces
 from kg.views.stories_timeline import timeline_svg
 
 __all__ = ["DEFAULT_STORIES", "StoryInputs", "StoryPage", "build_stories", "focused_explorer", "write_stories"]
@@ -70,6 +70,8 @@ WHERE {
 }"""
 _OBSERVATION_ORGS = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 SELECT ?fact ?org WHERE { ?o aikg:recordId ?fact ; aikg:subjectOrganisation/aikg:recordId ?org }"""
+_OBSERVATION_IDS = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
+SELECT ?fact WHERE { ?o a aikg:Observation ; aikg:recordId ?fact }"""
 _OBSERVATION_SOURCES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?fact ?claim_date ?preferred ?publisher ?title ?url ?seed_file ?published ?quote WHERE {
@@ -207,6 +209,12 @@ class Facts:
     def known(self, kind: str) -> Iterable[str]:
         return self.deals if kind == "deal" else self.observations
 
+    def every_id(self, kind: str) -> Iterable[str]:
+        """Every id of a kind in the graph: what a miss is compared with for a "did you mean"."""
+        if kind == "deal":
+            return self.deals
+        return [str(r[0]) for r in self.inputs.store.query(_OBSERVATION_IDS).rows]
+
     # -- totals ---------------------------------------------------------------------------------------------
     def total(self, ref: Ref, giver: str, taker: str, period: tuple[dt.date, dt.date]) -> Figure:
         """The money ``giver`` pays ``taker`` in deals of the line ``ref.line`` dated within ``period``, each
@@ -306,8 +314,8 @@ class _Resolver:
         if fact_id in self.facts.known(kind):
             return True
         what = "deal" if kind == "deal" else "observation"
-        self.problems.append(self.item.problem(loc, shown or fact_id,
-                                               f"unknown {what} {fact_id!r}{_closest(fact_id, self.facts.known(kind))}"))
+        hint = _closest(fact_id, self.facts.every_id(kind))
+        self.problems.append(self.item.problem(loc, shown or fact_id, f"unknown {what} {fact_id!r}{hint}"))
         return False
 
     def figure(self, loc: tuple[object, ...], ref: Ref, period: tuple[dt.date, dt.date]) -> Figure | None:
@@ -350,19 +358,12 @@ class _Resolver:
                         self.problems.append(self.item.problem(
                             (*loc, key, i), fact_id, f"dated {day}, outside the chapter's period "
                                                      f"{chapter.period.start} to {chapter.period.end}"))
-        paragraphs: list[list[str | Figure]] = []
-        for block in re.split(r"\n\s*\n", chapter.text.strip()):
-            line: list[str | Figure] = []
-            for piece in pieces(" ".join(block.split())):
-                if isinstance(piece, str):
-                    line.append(piece)
-                elif (figure := self.figure((*loc, "text"), piece, (chapter.period.start, chapter.period.end))):
-                    line.append(figure)
-            paragraphs.append(line)
-        cited = [f for para in paragraphs for p in para if isinstance(p, Figure) for f in p.facts]
-        kinds = {fid: kind for kind, fid in listed} | {
-            p.ref.id: p.ref.kind for para in paragraphs for p in para if isinstance(p, Figure) and p.ref.kind != "total"}
-        order = list(dict.fromkeys([*cited, *(fid for _k, fid in listed)]))
+        paragraphs = self.paragraphs((*loc, "text"), chapter)
+        figs = [p for para in paragraphs for p in para if isinstance(p, Figure)]
+        kinds = {fid: kind for kind, fid in listed}
+        kinds.update((f.ref.id, f.ref.kind) for f in figs if f.ref.kind != "total")
+        # notes in the order the text cites the facts, then the timeline's other facts
+        order = dict.fromkeys([*(fid for f in figs for fid in f.facts), *(fid for _k, fid in listed)])
         facts = [self.facts.fact(kinds.get(fid, "deal"), fid) for fid in order]
         for n, fact in enumerate(facts, 1):
             fact.note = n
@@ -372,6 +373,20 @@ class _Resolver:
                                                         title=f"{story.title} — {chapter.title}") if orgs else "")
         page.timeline = timeline_svg(page.dated, chapter.period.start, chapter.period.end)
         return page
+
+    def paragraphs(self, loc: tuple[object, ...], chapter: Chapter) -> list[list[str | Figure]]:
+        """The text's paragraphs (split at blank lines) as literal text and resolved figures."""
+        period = (chapter.period.start, chapter.period.end)
+        out: list[list[str | Figure]] = []
+        for block in re.split(r"\n\s*\n", chapter.text.strip()):
+            line: list[str | Figure] = []
+            for piece in pieces(" ".join(block.split())):
+                if isinstance(piece, str):
+                    line.append(piece)
+                elif (figure := self.figure(loc, piece, period)) is not None:
+                    line.append(figure)
+            out.append(line)
+        return out
 
     def story(self) -> StoryPage:
         story = self.item.story
@@ -384,7 +399,9 @@ class _Resolver:
 
 
 def long_date(day: dt.date | None) -> str:
-    """>>> long_date(dt.date(2025, 1, 27))
+    """A date as the prose writes it.
+
+    >>> long_date(dt.date(2025, 1, 27))
     '27 January 2025'
     """
     return "an unknown date" if day is None else f"{day.day} {day:%B %Y}"
@@ -415,12 +432,11 @@ def explorer_hashes(explorer_html: str) -> list[str]:
 def build_stories(inputs: StoryInputs, folder: Path | str = DEFAULT_STORIES) -> list[StoryPage]:
     """Every story of ``folder`` resolved against ``inputs``; raises :class:`~kg.records.problems.DataError`
     with every problem of every file (fields, placeholders, unknown deals, observations and organisations)."""
-    items = load_stories(Path(folder))
+    items, problems = check_stories(Path(folder))  # files valid on their own are checked against the graph too
     obs = {r.id for item in items for _loc, body in item.story.texts() for r in pieces(body)
            if isinstance(r, Ref) and r.kind == "obs"}
     obs |= {o for item in items for c in item.story.chapters for o in c.observations}
     facts = Facts(inputs, obs)
-    problems: list[Problem] = []
     pages = [_Resolver(item, facts, problems).story() for item in items]
     if problems:
         raise DataError(problems)

@@ -32,8 +32,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kg.metrics.totals import LINES
-from kg.records.problems import DataError, Problem, UnreadableFile, field_path, relative, show_value
 from kg.records.datafile import read_text
+from kg.records.problems import DataError, Problem, UnreadableFile, field_path, relative, show_value
 from kg.records.yamlio import LineFinder, read_yaml
 
 DEAL_FIELDS = ("amount", "date", "status", "title", "quote")
@@ -215,11 +215,19 @@ def story_files(folder: Path) -> list[Path]:
 def load_stories(folder: Path) -> list[StoryFile]:
     """Every story in ``folder`` (``*.yaml``, one story a file), checked on its own; raises
     :class:`~kg.records.problems.DataError` with every problem of every file."""
+    found, problems = check_stories(folder)
+    if problems:
+        raise DataError(problems)
+    return found
+
+
+def check_stories(folder: Path) -> tuple[list[StoryFile], list[Problem]]:
+    """The stories of ``folder`` that are valid on their own, and the problems of the others."""
     problems: list[Problem] = []
     found: list[StoryFile] = []
     files = story_files(folder)
     if not files:
-        raise DataError([Problem(str(folder), None, "", "", "no story files (*.yaml) in this folder")])
+        return [], [Problem(str(folder), None, "", "", "no story files (*.yaml) in this folder")]
     for path in files:
         where = relative(path, folder)
         try:
@@ -254,6 +262,4 @@ def load_stories(folder: Path) -> list[StoryFile]:
         if first is not item:
             problems.append(item.problem(("id",), item.story.id, f"story id already used by "
                                                                  f"{relative(first.path, folder)}"))
-    if problems:
-        raise DataError(problems)
-    return found
+    return [item for item in found if seen[item.story.id] is item], problems

@@ -257,11 +257,13 @@ def observed_value(row: Mapping[str, Any]) -> tuple[str, float | None]:
     ('almost 17%', 0.17)
     >>> observed_value({"currency": "USD", "usd": 5.937e11, "value": 5.937e11})
     ('$594B', 593700000000.0)
+    >>> observed_value({"currency": "USD", "usd": 0.55, "value": 0.55, "per": "1M tokens"})
+    ('$0.55 per 1M tokens', 0.55)
     """
     approx = bool(row.get("approximate"))
     if row.get("currency"):
         low, high, value = (number(row.get(k)) for k in ("min_usd", "max_usd", "usd"))
-        fmt = format_usd
+        fmt = _dollars
         native = row.get("currency") != "USD" and number(row.get("value"))
     else:
         low, high, value = (number(row.get(k)) for k in ("min", "max", "value"))
@@ -283,6 +285,11 @@ def observed_value(row: Mapping[str, Any]) -> tuple[str, float | None]:
     if native:
         shown += f" ({row['currency']})"
     return shown, next((v for v in (value, high, low) if v is not None), None)
+
+
+def _dollars(value: float) -> str:
+    """Dollars short, and exact below a thousand (a token price of $0.55 is not "$1")."""
+    return format_usd(value) if abs(value) >= 1000 else f"${value:.4g}"
 
 
 def _percent(value: float) -> str:

@@ -294,7 +294,8 @@ def test_broken_stories_get_every_error_at_once_with_file_line_field_and_value(m
         "ends (2025-01-01) before it starts (2025-06-01)",
         "broken/fields.yaml:10: chapters.0.text = 'It cost $5 billion {deal:beta-alpha-equity.size}.': error: "
         "'{deal:beta-alpha-equity.size}': unknown field 'size' of a deal (known: amount, date, status, title, "
-        "quote); a figure typed into the text ('$5'): write a placeholder, so the figure is computed from the graph",
+        "quote); a figure typed into the text ('$5 billion'): write a placeholder, so the figure is computed from "
+        "the graph",
         "broken/refs.yaml:8: chapters.0.orgs.0 = 'Alpah Lab': error: unknown organisation 'Alpah Lab'; did you mean "
         "alpha-lab (Alpha Lab)?",
         "broken/refs.yaml:10: chapters.0.deals.0 = 'beta-alpha-equitty': error: unknown deal 'beta-alpha-equitty'; "
@@ -317,7 +318,8 @@ def test_broken_stories_get_every_error_at_once_with_file_line_field_and_value(m
     ("{total:cash from a to b}", "unknown line 'cash'"),
     ("It rose 17 percent.", "a figure typed into the text ('17 percent')"),
     ("A 4.5% stake", "a figure typed into the text ('4.5%')"),
-    ("€12bn", "a figure typed into the text ('€1')"),
+    ("€12bn", "a figure typed into the text ('€12bn')"),
+    ("$38", "a figure typed into the text ('$38')"),
 ])
 def test_a_story_text_is_checked_on_its_own(text: str, message: str) -> None:
     from kg.views.stories_model import check_text

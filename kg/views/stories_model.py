@@ -42,9 +42,8 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _TOTAL = re.compile(r"^total:\s*(?P<line>[a-z_]+)\s+from\s+(?P<giver>.+?)\s+to\s+(?P<taker>.+?)\s*$")
 _FACT = re.compile(r"^(?P<kind>deal|obs):\s*(?P<id>[A-Za-z0-9][A-Za-z0-9_.-]*?)(?:\.(?P<field>[a-z]+))?\s*$")
 # A figure typed into the prose: a currency sign before a number, or a number before a scale or percent.
-_TYPED_FIGURE = re.compile(
-    r"(?:[$€£¥]\s?\d)|(?:\d[\d.,]*\s?(?:%|percent\b|per cent\b|billion\b|million\b|trillion\b|bn\b|[BMT]\b))",
-    re.IGNORECASE)
+_SCALE = r"(?:%|percent\b|per cent\b|billion\b|million\b|trillion\b|bn\b|[BMT]\b)"
+_TYPED_FIGURE = re.compile(rf"[$€£¥]\s?\d[\d.,]*(?:\s?{_SCALE})?|\d[\d.,]*\s?{_SCALE}", re.IGNORECASE)
 _SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 

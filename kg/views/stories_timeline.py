@@ -32,14 +32,19 @@ class Item(Protocol):
 
 
 def _ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
-    """Axis ticks: weeks over a quarter or less, quarters up to three years, else years.
+    """Axis ticks: days over a fortnight or less, weeks over a quarter or less, quarters up to three years,
+    else years.
 
+    >>> [t[1] for t in _ticks(dt.date(2025, 1, 27), dt.date(2025, 1, 30))]
+    ['27 Jan', '28 Jan', '29 Jan', '30 Jan']
     >>> [t[1] for t in _ticks(dt.date(2025, 1, 1), dt.date(2025, 1, 31))]
     ['6 Jan', '13 Jan', '20 Jan', '27 Jan']
     >>> [t[1] for t in _ticks(dt.date(2019, 1, 1), dt.date(2026, 7, 31))][:3]
     ['2019', '2020', '2021']
     """
     days = (end - start).days
+    if days <= 14:
+        return [(d, f"{d.day} {d:%b}") for d in (start + dt.timedelta(days=n) for n in range(days + 1))]
     if days <= 92:
         first = start + dt.timedelta(days=(7 - start.weekday()) % 7)  # Mondays
         return [(d, f"{d.day} {d:%b}") for d in (first + dt.timedelta(weeks=w) for w in range(days // 7 + 2))
@@ -113,8 +118,11 @@ def timeline_svg(items: Sequence[Item], start: dt.date, end: dt.date) -> Markup:
     used = list(dict.fromkeys(i.status for i in dated))
     for code in used:
         label = "observation" if code == "observed" else STATUS_LABELS.get(code, code).lower()
-        parts.append(f'<circle cx="{legend_x + 5}" cy="{axis + 33}" r="5" fill="{STATUS_COLOURS.get(code, AXIS)}"/>'
-                     f'<text x="{legend_x + 14}" y="{axis + 37}" fill="#374151">{esc(label)}</text>')
+        fill = STATUS_COLOURS.get(code, AXIS)
+        parts.append(f'<rect x="{legend_x + 1}" y="{axis + 29}" width="8" height="8" fill="{fill}" '
+                     f'transform="rotate(45 {legend_x + 5} {axis + 33})"/>' if code == "observed" else
+                     f'<circle cx="{legend_x + 5}" cy="{axis + 33}" r="5" fill="{fill}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="{axis + 37}" fill="#374151">{esc(label)}</text>')
         legend_x += 24 + 7 * len(label)
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped

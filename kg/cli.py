@@ -462,6 +462,24 @@ def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output
 
 @main.command()
 @data_options
+@settings_options
+@click.option("--stories", "folder", type=click.Path(path_type=Path), default=None,
+              help="Folder of story files, one story a *.yaml file (default: the repository's stories/).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Folder to write the pages into (default: OUT/stories).")
+def stories(data: Path, out: Path, settings: dict, folder: Path | None, output: Path | None) -> None:
+    """Render the case studies into offline pages: every figure computed from the graph, with its sources."""
+    from kg.views.stories import DEFAULT_STORIES, StoryInputs, write_stories  # pages load only when asked for
+
+    g = _load(data, out)
+    everything = g.explorer_graph(**{k: v for k, v in settings.items() if k != "statuses"})  # every status
+    written = write_stories(StoryInputs(everything, g.legs(**settings), g.store), output or out / "stories",
+                            folder or DEFAULT_STORIES)
+    out_console.print(f"wrote {len(written) - 1} stories and an index: {shown(written[0])}")
+
+
+@main.command()
+@data_options
 @click.option("--focus", default=None, help="Organisation (id, name or alias) to focus on.")
 @click.option("--depth", type=click.IntRange(1, 3), default=2, show_default=True, help="Focus depth.")
 @click.option("--as-of", "as_of", default=None, metavar="DATE", help="Initial position of the date slider.")

@@ -108,6 +108,33 @@ def test_every_surface_states_the_same_figure_on_the_bundled_data(real_graph: kg
     assert surfaces_agree(real_graph) >= 100
 
 
+def test_the_stories_state_each_deal_as_every_other_surface(real_graph: kg.KnowledgeGraph) -> None:
+    """The story pages (``aikg stories``): each deal figure, date and status in their text and timelines is the
+    explorer's text and the SPARQL digest's value for that deal."""
+    from kg.views.stories import Figure, StoryInputs, build_stories, long_date
+
+    pages = build_stories(StoryInputs(real_graph.explorer_graph(), real_graph.legs(), real_graph.store))
+    explorer = {d["id"]: d for d in build_view(real_graph.legs(statuses=ALL), max_nodes=100_000).deals}
+    digest = {r["deal"]: r for r in queries.sparql(real_graph.store, DIGESTS).to_dict("records")}
+    compared = 0
+    for chapter in (c for page in pages for c in page.chapters):
+        for fact in (f for f in chapter.facts if f.kind == "deal"):  # the timeline and the sources
+            shown, row = explorer[fact.id], digest[fact.id]
+            assert (fact.amount, fact.status, fact.date.isoformat()) == (shown["amount"], shown["status"],
+                                                                          shown["date"]), fact.id
+            assert (fact.status, fact.date) == (row["status"], row["date"].date()), fact.id
+            assert _close(fact.usd, _num(row["usd"])), fact.id
+            compared += 1
+        for fig in (p for para in chapter.paragraphs for p in para if isinstance(p, Figure) and p.ref.kind == "deal"):
+            shown = explorer[fig.ref.id]
+            expected = {"amount": shown["amount"], "status": shown["status"].replace("_", " "),
+                        "date": long_date(dt.date.fromisoformat(shown["date"])), "title": shown["title"]}
+            if fig.ref.field in expected:
+                assert fig.shown == expected[fig.ref.field], fig.ref.source
+                compared += 1
+    assert compared >= 80  # 98 deal facts and figures in the bundled stories
+
+
 def test_every_surface_states_the_same_figure_on_synthetic_data(tmp_path: Path) -> None:
     synth(orgs=60, seed=3, out=tmp_path / "data")
     assert surfaces_agree(kg.load(tmp_path / "data", tmp_path / "out")) >= 100

@@ -61,7 +61,7 @@ def test_real_report_offline_charts_explorer_and_screenshot(browser: Any, report
     page = probe.page
     try:
         drawn = page.evaluate(CHARTS)
-        assert [c["id"] for c in drawn] == ["chart-commitments", "chart-capex", "chart-funding"]
+        assert [c["id"] for c in drawn] == ["chart-timeline", "chart-commitments", "chart-capex", "chart-funding"]
         for chart in drawn:
             assert chart["width"] > 300 and chart["height"] > 100, chart
             assert chart["bars"] >= 2, chart

@@ -59,10 +59,11 @@ def _cell_value(term: dict | None) -> object:
     return _ILLEGAL.sub("\ufffd", str(value))[:_MAX_TEXT]
 
 
-def _append(sheet, values: list[object]) -> None:
-    sheet.append([None] * len(values))
-    for cell, value in zip(sheet[sheet.max_row], values, strict=True):
-        cell.value = value
+def _write_row(sheet, row: int, values: list[object]) -> None:
+    for column, value in enumerate(values, start=1):
+        if value is None:
+            continue  # unbound: an empty cell
+        cell = sheet.cell(row=row, column=column, value=value)
         if isinstance(value, str):
             cell.data_type = TYPE_STRING  # text, even when it starts with "="
         elif isinstance(value, dt.date):
@@ -81,15 +82,15 @@ def results_to_xlsx(body: bytes) -> bytes:
     sheet = book.active
     sheet.title = "results"
     if "boolean" in data:
-        _append(sheet, ["boolean"])
-        _append(sheet, [bool(data["boolean"])])
+        rows: list[list[object]] = [["boolean"], [bool(data["boolean"])]]
     else:
         variables = data["head"]["vars"]
-        _append(sheet, list(variables))
-        for binding in data["results"]["bindings"]:
-            _append(sheet, [_cell_value(binding.get(v)) for v in variables])
+        rows = [list(variables)]
+        rows += [[_cell_value(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
         if TRUNCATED_LINK in data["head"].get("link", []):
-            _append(sheet, ["(truncated: the endpoint's row or size limit was reached)"])
+            rows.append(["(truncated: the endpoint's row or size limit was reached)"])
+    for number, values in enumerate(rows, start=1):
+        _write_row(sheet, number, values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -71,14 +71,17 @@
     return { word: line.slice(start, cur.ch).replace(/^\./, ''), from: window.CodeMirror.Pos(cur.line, start), to: cur };
   }
 
-  function compact(iri) {
+  // prefix:local for an IRI under a known prefix; strict: only names SPARQL can parse (for completion),
+  // else also with "/" in the local part (for display: id:org/openai)
+  function compact(iri, strict) {
     let best = null;
     for (const [p, base] of Object.entries(prefixes)) {
       if (iri.startsWith(base) && (!best || base.length > best[1].length)) best = [p, base];
     }
     if (!best) return null;
     const local = iri.slice(best[1].length);
-    return /^[\w.\-]*$/.test(local) && !local.endsWith('.') ? best[0] + ':' + local : null;
+    const ok = strict ? /^[\w.\-]*$/.test(local) && !local.endsWith('.') : /^[\w.\-\/]*$/.test(local);
+    return ok ? best[0] + ':' + local : null;
   }
 
   // Completion: ?variables of the query, the ontology's terms (loaded from the store), prefixes, keywords.
@@ -120,7 +123,7 @@ SELECT ?term (SAMPLE(?k) AS ?kind) (SAMPLE(?l) AS ?label) WHERE {
       if (!response.ok) return;
       const data = await response.json();
       api.vocabulary = data.results.bindings.map((b) => {
-        const name = compact(b.term.value);
+        const name = compact(b.term.value, true);
         return name && { name, local: name.split(':')[1], kind: b.kind ? b.kind.value : '', label: b.label ? b.label.value : '' };
       }).filter(Boolean).sort((a, b) => a.name.localeCompare(b.name));
     } catch (e) { /* completion then offers keywords and prefixes only */ }
@@ -266,7 +269,9 @@ GROUP BY ?id ORDER BY ?id LIMIT 20000`;
     if (!response.ok) {
       let text = await response.text();
       if (req.query && withPrefixes(req.query).added) {
-        text = text.replace(/error at (\d+):(\d+)/, (m, line, col) => `error at ${Math.max(1, line - 1)}:${col}`);
+        // positions as "error at L:C" (Oxigraph) or "at line L, column C" (the guard's parser)
+        text = text.replace(/error at (\d+):(\d+)/, (m, line, col) => `error at ${Math.max(1, line - 1)}:${col}`)
+          .replace(/at line (\d+), column/, (m, line) => `at line ${Math.max(1, line - 1)}, column`);
       }
       showError(`${response.status} in ${seconds} s`, text);
       return;

@@ -37,8 +37,8 @@ def as_named(name: str, entry: NamedEntry) -> NamedQuery:
 
 
 def gallery(named_queries: Mapping[str, NamedEntry]) -> list[dict]:
-    """The named queries as the query page's gallery shows them: title, description, tags,
-    parameters (name, type, default, description, whether ``*`` is allowed) and the text."""
+    """The named queries as the query page's gallery shows them, by title: name, title, description,
+    tags, parameters (name, type, default, description, whether ``*`` is allowed) and the text."""
     cards = []
     for name, entry in named_queries.items():
         named = as_named(name, entry)
@@ -57,7 +57,7 @@ def gallery(named_queries: Mapping[str, NamedEntry]) -> list[dict]:
                 "text": named.text,
             }
         )
-    return cards
+    return sorted(cards, key=lambda card: card["title"].casefold())
 
 
 class WorkerStore:

@@ -393,7 +393,10 @@ GROUP BY ?id ORDER BY ?id LIMIT 20000`;
     const kinds = Object.fromEntries(vars.map((v) => [v, kind(v)]));
     const numbers = vars.filter((v) => kinds[v] === 'number');
     const value = numbers.find(isUsdColumn) || numbers[0];
-    const labelVar = vars.find((v) => kinds[v] === 'literal') || vars.find((v) => kinds[v] === 'uri');
+    // the bars' labels: a title or name column, else the first text or IRI column that varies
+    const texts = vars.filter((v) => kinds[v] === 'literal' || kinds[v] === 'uri');
+    const varies = (v) => new Set(rows.map((b) => (b[v] ? b[v].value : ''))).size > 1 || rows.length === 1;
+    const labelVar = texts.find((v) => /title|name|label/i.test(v)) || texts.find(varies) || texts[0];
     const iris = vars.filter((v) => kinds[v] === 'uri');
     return { rows, chart: rows.length && value && labelVar ? { label: labelVar, value } : null,
       graph: rows.length && iris.length >= 2 ? { from: iris[0], to: iris[1] } : null };
@@ -431,12 +434,12 @@ GROUP BY ?id ORDER BY ?id LIMIT 20000`;
       .map((b) => ({ label: label(b[lv]), value: Number(b[vv].value), term: b[vv] }));
     if (!items.length) return;
     const max = Math.max(...items.map((i) => Math.abs(i.value))) || 1;
-    const barH = 22, labelW = 260, width = 900, plotW = width - labelW - 110;
+    const barH = 22, labelW = 300, width = 940, plotW = width - labelW - 110;
     const chart = svg('svg', { viewBox: `0 0 ${width} ${items.length * barH + 30}`, width, role: 'img', class: 'chart' });
     chart.appendChild(svg('text', { x: labelW, y: 14, class: 'axis' }, `${vv} by ${lv}`));
     items.forEach((item, i) => {
       const y = 24 + i * barH;
-      const text = item.label.length > 38 ? item.label.slice(0, 37) + '…' : item.label;
+      const text = item.label.length > 40 ? item.label.slice(0, 39) + '…' : item.label;
       chart.appendChild(svg('text', { x: labelW - 8, y: y + 14, 'text-anchor': 'end', class: 'bar-label' }, text));
       const w = Math.max(1, (Math.abs(item.value) / max) * plotW);
       const bar = svg('rect', { x: labelW, y: y + 3, width: w.toFixed(1), height: barH - 6, class: 'bar' });

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kg.views.assets import _safe_in_element
-
-__all__ = ["CODEMIRROR_DIR", "EditorAssets", "editor_assets"]
+__all__ = ["CODEMIRROR_DIR", "EditorAssets", "editor_assets", "inlineable"]
 
 CODEMIRROR_DIR = Path("/usr/share/javascript/codemirror")
 _SCRIPTS = ("lib/codemirror.js", "mode/sparql/sparql.js", "addon/edit/matchbrackets.js", "addon/hint/show-hint.js")
@@ -31,6 +29,22 @@ class EditorAssets:
     source_dir: Path
 
 
+def inlineable(text: str, element: str) -> str:
+    """``text`` unchanged if it can sit inside ``<script>``/``<style>`` as is: no closing tag and no
+    ``<!--`` (which changes how the HTML parser reads a script); else ValueError. Checked rather than
+    rewritten: CodeMirror and the page's own files contain neither.
+
+    >>> inlineable("if (a < b) f();", "script")
+    'if (a < b) f();'
+    >>> inlineable("s = '</script>'", "script")
+    Traceback (most recent call last):
+    ValueError: text for a <script> element contains </script or <!--
+    """
+    if re.search(rf"</{element}|<!--", text, flags=re.IGNORECASE):
+        raise ValueError(f"text for a <{element}> element contains </{element} or <!--")
+    return text
+
+
 @lru_cache(maxsize=4)
 def editor_assets(folder: Path = CODEMIRROR_DIR) -> EditorAssets | None:
     """Read (once per process) the CodeMirror files the page inlines; None if they are missing."""
@@ -42,4 +56,4 @@ def editor_assets(folder: Path = CODEMIRROR_DIR) -> EditorAssets | None:
     # the page is offline and its CSP allows no other origin: no stylesheet may load anything
     if re.search(r"url\(\s*(?!['\"]?data:)", css) or "@import" in css:
         raise ValueError(f"{folder}: CodeMirror's CSS references a URL")
-    return EditorAssets(_safe_in_element(js, "script"), _safe_in_element(css, "style"), folder)
+    return EditorAssets(inlineable(js, "script"), inlineable(css, "style"), folder)

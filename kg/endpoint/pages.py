@@ -25,11 +25,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.endpoint.editor import editor_assets
+from kg.endpoint.editor import editor_assets, inlineable
 from kg.endpoint.named import NamedEntry, gallery
 from kg.endpoint.protocol import GRAPH_TYPES, RESULT_TYPES
 from kg.rdf import namespaces as ns
-from kg.views.assets import _safe_in_element
 
 __all__ = ["PAGE_PREFIXES", "query_page", "service_description"]
 
@@ -42,8 +41,8 @@ _DEFAULT_QUERY = "SELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
 @lru_cache(maxsize=1)
 def _page_files() -> tuple[str, str]:
     return (
-        _safe_in_element((_PAGE_DIR / "querypage.js").read_text(encoding="utf-8"), "script"),
-        _safe_in_element((_PAGE_DIR / "querypage.css").read_text(encoding="utf-8"), "style"),
+        inlineable((_PAGE_DIR / "querypage.js").read_text(encoding="utf-8"), "script"),
+        inlineable((_PAGE_DIR / "querypage.css").read_text(encoding="utf-8"), "style"),
     )
 
 

@@ -1,7 +1,9 @@
 """``aikg serve``: a query-only SPARQL 1.1 Protocol endpoint on the standard library's HTTP server.
 
 Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
-``query``; ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
+``query``; ``/queries/NAME?param=value`` — a named query with its parameters bound
+(:mod:`kg.endpoint.named`); ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
+``format=xlsx`` gives SELECT and ASK results as a workbook (:mod:`kg.endpoint.spreadsheet`).
 
 Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`),
 each tried by an attack in the test named after it (``security``, ``faults``, ``load``: the files
@@ -542,8 +544,9 @@ def serve(
 ) -> None:
     """Serve the store at ``store_path`` on ``host:port`` until interrupted (Ctrl-C).
 
-    ``named_queries`` maps a name to ``(title, query text)``; they are listed as examples on the
-    page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
+    ``named_queries`` maps a name to a :class:`~kg.store.queries.NamedQuery` (or a ``(title, query
+    text)`` pair, a query without parameters); they are served at ``/queries/NAME`` and shown in the
+    gallery of the page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
     Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``light_workers``,
     ``max_result_bytes``, ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``,
     ``max_connections``, ``max_connections_per_client``, ``request_timeout_s``, ...).

@@ -61,7 +61,7 @@ def _card(card: dict) -> str:
         f'<span class="card-title">{esc(card["title"])}</span>'
         f'<span class="card-desc">{esc(card["description"])}</span>'
         f'<span class="card-meta"><code>{esc(card["name"])}</code>'
-        f'{f" <span class=params>({esc(params)})</span>" if params else ""}{tags}</span></button></li>'
+        f'{f" <span class=card-params>({esc(params)})</span>" if params else ""}{tags}</span></button></li>'
     )
 
 

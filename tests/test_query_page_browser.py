@@ -220,6 +220,12 @@ def test_graph_view_for_two_iri_columns(probe: Probe, server: Any) -> None:
     assert page.locator("#view-graph circle.node").count() == len(set(investors) | set(investees))
     assert page.locator("#view-graph line.edge").count() == len(investors)
     probe.screenshot("querypage-graph.png")
+    # a large result: the picture stops at 300 nodes and says so; the table keeps every row
+    type_query(page, "SELECT ?s ?o WHERE { ?s ?p ?o FILTER (isIRI(?o)) } LIMIT 3000")
+    assert run(page).startswith("3,000 rows")
+    page.click('#views [data-view="graph"]')
+    assert 250 < page.locator("#view-graph circle.node").count() <= 300
+    assert "from the first" in page.text_content("#view-graph .axis")
 
 
 def test_completion_offers_the_ontology_terms(probe: Probe, server: Any) -> None:

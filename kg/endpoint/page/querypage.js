@@ -459,8 +459,13 @@ GROUP BY ?id ORDER BY ?id LIMIT 20000`;
       if (!nodes.has(term.value)) nodes.set(term.value, { iri: term.value, x: 0, y: 0, vx: 0, vy: 0, degree: 0 });
       return nodes.get(term.value);
     };
-    for (const b of rows.slice(0, 1000)) {
+    let used = 0, cut = false;
+    for (const b of rows) {
       if (!b[from] || !b[to] || b[from].type !== 'uri' || b[to].type !== 'uri') continue;
+      // the layout costs nodes² per step: the picture stops at 300 nodes (the table has every row)
+      const fresh = [b[from].value, b[to].value].filter((v) => !nodes.has(v)).length;
+      if (nodes.size + fresh > 300) { cut = true; break; }
+      used++;
       const a = node(b[from]), c = node(b[to]);
       a.degree++; c.degree++;
       edges.push([a, c]);
@@ -506,7 +511,8 @@ GROUP BY ?id ORDER BY ?id LIMIT 20000`;
       n.y = 40 + ((n.y - y0) / (y1 - y0 || 1)) * (H - 70);
     }
     const graph = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, role: 'img', class: 'graph' });
-    graph.appendChild(svg('text', { x: 10, y: 16, class: 'axis' }, `${from} → ${to}: ${list.length} nodes, ${edges.length} edges`));
+    const shown = cut ? ` (from the first ${used} rows of ${rows.length})` : '';
+    graph.appendChild(svg('text', { x: 10, y: 16, class: 'axis' }, `${from} → ${to}: ${list.length} nodes, ${edges.length} edges${shown}`));
     const defs = svg('defs');
     const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 16, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto' });
     marker.appendChild(svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow' }));

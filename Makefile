@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 DATA   ?= data
 OUT    ?= out
 
-.PHONY: run test bench lint setup browser clean
+.PHONY: run test bench lint setup browser editor clean
 
-run: $(STAMP)
+run: $(STAMP) editor
 	$(BIN)/aikg run --data $(DATA) --out $(OUT)
 
 test: $(STAMP) browser
@@ -31,12 +31,20 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian's Chromium for the browser tests (never a browser download at run time).
-browser:
+browser: editor
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+
+# Debian's CodeMirror 5, which the endpoint's query page inlines (highlighting, completion).
+editor:
+	@test -f /usr/share/javascript/codemirror/mode/sparql/sparql.js || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjs-codemirror >/dev/null) \
+	      || echo "warning: could not install libjs-codemirror; the query page keeps a plain text area"; \
+	  else echo "note: libjs-codemirror missing and not root; the query page keeps a plain text area"; fi; }
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

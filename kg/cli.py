@@ -519,7 +519,7 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
     from kg.endpoint import serve as serve_endpoint
 
     graph = _load(data, out)
-    named = {q.name: (q.title, q.text) for q in queries.library().values()}
+    named = queries.library()
     explorer = out / "explorer.html"
     chosen = {"workers": workers, "light_workers": light_workers, "request_timeout_s": request_timeout_s,
               "max_connections_per_client": max_connections_per_client}

@@ -81,7 +81,8 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
     result = CliRunner().invoke(main, ["query", "deals_of_org", "-p", f"org={busiest}", "--format", "json",
                                        "--data", str(graph.data), "--out", str(graph.out)])
     assert result.exit_code == 0, result.output
-    for row in json.loads(result.output):
+    cli_rows = json.loads(result.output)
+    for row in cli_rows:
         record = records[row["deal_id"]]
         usd = pick(row["usd"], row["min_usd"], row["max_usd"], "midpoint")
         if digest[row["deal_id"]]["claim_date"].date() <= today:
@@ -101,7 +102,40 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
         own = [d["amount_usd"] for *_, d in grouped.out_edges(buyer, data=True)
                if d["deal"] == row.deal and d["flow"] == "money"]
         assert _close(_num(row.amount_usd), own[0] if len(own) == 1 else _num(row.amount_usd)), row.deal
+    # the endpoint's query page runs the same named query over HTTP; its JSON and XLSX downloads
+    for row in _endpoint_rows(graph, "deals_of_org", org=busiest):
+        record = records[row["deal_id"]]
+        usd = pick(_num(row["usd"]), _num(row["min_usd"]), _num(row["max_usd"]), "midpoint")
+        if digest[row["deal_id"]]["claim_date"].date() <= today:
+            assert _close(usd, record["amount_usd"]) and row["status"] == record["status"], row["deal_id"]
+            assert dt.date.fromisoformat(str(row["date"])[:10]) == record["date"], row["deal_id"]
     return compared
+
+
+def _endpoint_rows(graph: kg.KnowledgeGraph, name: str, **params: str) -> list[dict]:
+    """A named query's rows from ``aikg serve`` (``/queries/NAME``) as JSON and as XLSX, checked to
+    agree with each other; numbers as floats."""
+    import io
+    import urllib.parse
+
+    from openpyxl import load_workbook
+    from w3c.servers import endpoint, http
+
+    with endpoint(graph.out / "store", workers=1, named_queries=queries.library()) as server:
+        url = f"{server.url}/queries/{name}?" + urllib.parse.urlencode(params)
+        data = json.loads(http(url + "&format=json").body)
+        sheet = list(load_workbook(io.BytesIO(http(url + "&format=xlsx").body)).active.iter_rows(values_only=True))
+    variables = data["head"]["vars"]
+    rows = []
+    for binding, cells in zip(data["results"]["bindings"], sheet[1:], strict=True):
+        row = {v: binding[v]["value"] if v in binding else None for v in variables}
+        for v, cell in zip(variables, cells, strict=True):
+            if isinstance(cell, int | float) and not isinstance(cell, bool):
+                assert _close(float(cell), float(row[v])), (v, cell, row[v])
+                row[v] = float(cell)
+        rows.append(row)
+    assert len(rows) == len(sheet) - 1
+    return rows
 
 
 def test_every_surface_states_the_same_figure_on_the_bundled_data(real_graph: kg.KnowledgeGraph) -> None:

@@ -1,10 +1,18 @@
 """The endpoint's two documents: the HTML query page and the SPARQL 1.1 Service Description.
 
-The page lists the caller's named queries as examples. Every caller-supplied string is HTML-escaped
-and the queries reach the page's script only as JSON inside a ``<script type="application/json">``
-block (``<``, ``>`` and ``&`` escaped), which the script reads with ``textContent``; results are put
-into the table with ``textContent`` too, never ``innerHTML``. A per-response nonce limits scripts
-to the page's own.
+The query page works like the Wikidata Query Service: an editor with SPARQL highlighting and
+completion of the ontology's terms (:mod:`kg.endpoint.editor`), the ontology's prefixes declared
+for the user, the named queries as a gallery with their parameter fields (run through
+``/queries/NAME``, bound by :mod:`kg.endpoint.named`), results as a table with IRIs linked to
+their ``/id/...`` pages, readable numbers and amounts, a bar chart and a graph view, downloads
+(CSV, JSON, XLSX) and a shareable link (``#query=...`` or ``#named=NAME&param=...``). Its script
+is ``page/querypage.js``, its style ``page/querypage.css``.
+
+Safety: every caller-supplied string in the HTML is escaped; the gallery, prefixes and settings
+reach the script only as JSON inside ``<script type="application/json">`` blocks (``<``, ``>``
+and ``&`` escaped), read with ``textContent``; the script writes results with ``textContent``
+and ``createElement``, never ``innerHTML``, and links only ``http(s)`` IRIs. One ``<style>`` and one
+``<script>``, both with a per-response nonce, are the page's only style and code (CSP).
 """
 
 from __future__ import annotations
@@ -12,71 +20,30 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.endpoint.editor import editor_assets, inlineable
+from kg.endpoint.named import NamedEntry, gallery
 from kg.endpoint.protocol import GRAPH_TYPES, RESULT_TYPES
+from kg.rdf import namespaces as ns
 
-__all__ = ["query_page", "service_description"]
+__all__ = ["PAGE_PREFIXES", "query_page", "service_description"]
 
-_SCRIPT = r"""
-const examples = JSON.parse(document.getElementById('examples').textContent);
-const editor = document.getElementById('query');
-const status = document.getElementById('status');
-const table = document.getElementById('results');
-for (const button of document.querySelectorAll('button[data-example]')) {
-  button.addEventListener('click', () => { editor.value = examples[button.dataset.example]; });
-}
-function cell(term) {
-  if (!term) return '';
-  if (term.type === 'literal' && term['xml:lang']) return term.value + ' @' + term['xml:lang'];
-  return term.value;
-}
-document.getElementById('run').addEventListener('click', async (event) => {
-  event.preventDefault();
-  status.textContent = 'running...';
-  table.replaceChildren();
-  const started = performance.now();
-  const response = await fetch('sparql', {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/sparql-query',
-      'Accept': 'application/sparql-results+json, text/turtle;q=0.9',
-    },
-    body: editor.value,
-  });
-  const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  const type = response.headers.get('Content-Type') || '';
-  if (!response.ok || !type.includes('json')) {
-    const text = await response.text();
-    status.textContent = `${response.status} in ${seconds} s`;
-    const row = table.insertRow(); row.insertCell().textContent = text;
-    return;
-  }
-  const data = await response.json();
-  const truncated = response.headers.get('X-aikg-truncated') === 'true';
-  if ('boolean' in data) { status.textContent = `ASK: ${data.boolean} (${seconds} s)`; return; }
-  const vars = data.head.vars;
-  const head = table.createTHead().insertRow();
-  for (const v of vars) { const th = document.createElement('th'); th.textContent = v; head.appendChild(th); }
-  const body = table.createTBody();
-  for (const binding of data.results.bindings) {
-    const row = body.insertRow();
-    for (const v of vars) row.insertCell().textContent = cell(binding[v]);
-  }
-  status.textContent = `${data.results.bindings.length} rows in ${seconds} s` +
-    (truncated ? ' (truncated: the row limit was reached)' : '');
-});
-"""
+# declared for every query run from the page (the ontology's prefixes and OWL's)
+PAGE_PREFIXES = {**ns.PREFIXES, "owl": "http://www.w3.org/2002/07/owl#"}
+_PAGE_DIR = Path(__file__).resolve().parent / "page"
+_DEFAULT_QUERY = "SELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem; max-width: 80rem; }
-textarea { width: 100%; height: 14rem; font-family: monospace; font-size: 0.9rem; }
-table { border-collapse: collapse; margin-top: 1rem; font-size: 0.85rem; }
-td, th { border: 1px solid #ccc; padding: 0.2rem 0.4rem; text-align: left; vertical-align: top; }
-pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; }
-.example { margin-bottom: 1rem; }
-"""
+
+@lru_cache(maxsize=1)
+def _page_files() -> tuple[str, str]:
+    return (
+        inlineable((_PAGE_DIR / "querypage.js").read_text(encoding="utf-8"), "script"),
+        inlineable((_PAGE_DIR / "querypage.css").read_text(encoding="utf-8"), "style"),
+    )
 
 
 def _json_for_script(value: object) -> str:
@@ -85,41 +52,77 @@ def _json_for_script(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _card(card: dict) -> str:
+    esc = html.escape
+    params = ", ".join(p["name"] for p in card["params"])
+    tags = "".join(f'<span class="tag">{esc(t)}</span>' for t in card["tags"])
+    return (
+        f'<li><button type="button" class="card" data-name="{esc(card["name"])}">'
+        f'<span class="card-title">{esc(card["title"])}</span>'
+        f'<span class="card-desc">{esc(card["description"])}</span>'
+        f'<span class="card-meta"><code>{esc(card["name"])}</code>'
+        f'{f" <span class=card-params>({esc(params)})</span>" if params else ""}{tags}</span></button></li>'
+    )
+
+
 def query_page(
     title: str,
-    named_queries: Mapping[str, tuple[str, str]],
+    named_queries: Mapping[str, NamedEntry],
     nonce: str,
     *,
     limits: str,
     explorer: bool,
 ) -> bytes:
-    """The HTML page at ``/``: an editor, a results table and the named queries as examples."""
+    """The HTML page at ``/``: the gallery of named queries, the editor, results and their views."""
     esc = html.escape
-    examples = []
-    for name, (label, text) in named_queries.items():
-        examples.append(
-            f'<div class="example"><h3>{esc(label)} <code>{esc(name)}</code></h3>'
-            f'<button type="button" data-example="{esc(name)}">Load into editor</button>'
-            f"<pre>{esc(text)}</pre></div>"
-        )
-    first = next(iter(named_queries.values()), ("", "SELECT * WHERE { ?s ?p ?o } LIMIT 10"))[1]
-    texts = {name: text for name, (_, text) in named_queries.items()}
+    cards = gallery(named_queries)
+    script, style = _page_files()
+    editor = editor_assets()
+    editor_note = (
+        "Ctrl-Space completes terms, Ctrl-Enter runs."
+        if editor
+        else "Ctrl-Enter runs. (Install Debian's libjs-codemirror for highlighting and completion.)"
+    )
+    shown_prefixes = ", ".join(f"<code>{esc(p)}:</code>" for p in PAGE_PREFIXES)
     explorer_link = ' · <a href="explorer">graph explorer</a>' if explorer else ""
+    examples = "".join(map(_card, cards)) or "<li>No named queries were configured.</li>"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
-<style nonce="{nonce}">{_STYLE}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style nonce="{nonce}">{editor.css if editor else ""}
+{style}</style></head>
 <body>
-<h1>{esc(title)}</h1>
-<p>SPARQL 1.1 query endpoint at <code>sparql</code> (GET <code>?query=</code>, POST form or
-<code>application/sparql-query</code>) · <a href="sparql">service description</a>{explorer_link}</p>
-<p>{esc(limits)}</p>
-<form><textarea id="query" spellcheck="false">{esc(first)}</textarea>
-<button id="run" type="submit">Run</button> <span id="status"></span></form>
-<table id="results"></table>
-<h2>Example queries</h2>
-{"".join(examples) or "<p>No named queries were configured.</p>"}
-<script type="application/json" id="examples">{_json_for_script(texts)}</script>
-<script nonce="{nonce}">{_SCRIPT}</script>
+<header><h1>{esc(title)}</h1>
+<p>SPARQL 1.1 endpoint at <code>sparql</code> · named queries at <code>queries/NAME?param=value</code> ·
+<a href="sparql">service description</a>{explorer_link}</p></header>
+<div class="layout">
+<aside id="gallery" aria-label="Example queries"><h2>Examples</h2>
+<input id="filter" type="search" placeholder="Filter {len(cards)} examples" aria-label="Filter examples">
+<ul id="cards">{examples}</ul></aside>
+<main>
+<section id="loaded" hidden><h2 id="loaded-title"></h2><p id="loaded-desc"></p>
+<form id="params" class="params"></form><p id="edited" class="note" hidden>The text was edited: it runs
+as your own query, without the parameters. <button type="button" id="restore">Restore the example</button></p>
+</section>
+<p class="note">Prefixes {shown_prefixes} are declared for you. {esc(editor_note)}</p>
+<textarea id="query" spellcheck="false" aria-label="SPARQL query">{esc(_DEFAULT_QUERY)}</textarea>
+<div class="actions"><button id="run" type="button" class="primary">Run</button>
+<span id="status" role="status"></span><span class="spacer"></span>
+<span id="downloads" hidden>Download <button type="button" data-format="csv">CSV</button>
+<button type="button" data-format="json">JSON</button> <button type="button" data-format="xlsx">XLSX</button></span>
+<a id="share" href="#">Link to this query</a></div>
+<div id="views" role="tablist" hidden><button type="button" role="tab" data-view="table">Table</button>
+<button type="button" role="tab" data-view="chart">Bar chart</button>
+<button type="button" role="tab" data-view="graph">Graph</button></div>
+<div id="view-table" class="view"><table id="results"></table></div>
+<div id="view-chart" class="view" hidden></div>
+<div id="view-graph" class="view" hidden></div>
+<p class="note limits">{esc(limits)}</p>
+</main></div>
+<script type="application/json" id="gallery-data">{_json_for_script(cards)}</script>
+<script type="application/json" id="prefixes">{_json_for_script(PAGE_PREFIXES)}</script>
+<script nonce="{nonce}">{editor.js if editor else ""}
+{script}</script>
 </body></html>
 """
     return page.encode("utf-8")

@@ -16,7 +16,9 @@ from urllib.parse import parse_qs
 
 from kg.endpoint.guard import Refusal
 
-__all__ = ["BOOLEAN_TYPES", "GRAPH_TYPES", "RESULT_TYPES", "SparqlRequest", "choose_format", "parse_request"]
+__all__ = [
+    "BOOLEAN_TYPES", "GRAPH_TYPES", "RESULT_TYPES", "SparqlRequest", "choose_format", "parse_params", "parse_request",
+]
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -66,7 +68,7 @@ class SparqlRequest:
     params: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _parse_params(raw: str) -> dict[str, list[str]]:
+def parse_params(raw: str) -> dict[str, list[str]]:
     try:
         return parse_qs(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -95,7 +97,7 @@ def parse_request(
     method: str, query_string: str, content_type: str | None, body: bytes, max_query_chars: int
 ) -> SparqlRequest:
     """Validate a protocol request; raise :class:`Refusal` with the right status when it is not one."""
-    params = _parse_params(query_string)
+    params = parse_params(query_string)
     if method == "GET":
         if "update" in params:
             raise Refusal(403, "this endpoint is read-only: SPARQL Update is not accepted")
@@ -110,7 +112,7 @@ def parse_request(
         if charset not in ("utf-8", "utf8"):
             raise Refusal(415, "only UTF-8 request bodies are accepted")
         if media == FORM:
-            body_params = _parse_params(_utf8(body))
+            body_params = parse_params(_utf8(body))
             if "update" in body_params or "update" in params:
                 raise Refusal(403, "this endpoint is read-only: SPARQL Update is not accepted")
             for key, values in body_params.items():

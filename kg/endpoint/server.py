@@ -1,7 +1,9 @@
 """``aikg serve``: a query-only SPARQL 1.1 Protocol endpoint on the standard library's HTTP server.
 
 Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
-``query``; ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
+``query``; ``/queries/NAME?param=value`` — a named query with its parameters bound
+(:mod:`kg.endpoint.named`); ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
+``format=xlsx`` gives SELECT and ASK results as a workbook (:mod:`kg.endpoint.spreadsheet`).
 
 Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`),
 each tried by an attack in the test named after it (``security``, ``faults``, ``load``: the files
@@ -57,21 +59,27 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from kg.endpoint.guard import QueryInfo, Refusal
 from kg.endpoint.lanes import Lanes
 from kg.endpoint.limits import ClientLimiter, ConnectionCounter, DeadlineReader
+from kg.endpoint.named import NamedEntry, WorkerStore, as_named, bound_query
 from kg.endpoint.pages import query_page, service_description
 from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
-from kg.endpoint.protocol import parse_request
-from kg.endpoint.worker import Job
+from kg.endpoint.protocol import parse_params, parse_request
+from kg.endpoint.spreadsheet import XLSX, is_xlsx, results_to_xlsx
+from kg.endpoint.worker import Job, Reply
+from kg.records.names import UnknownOrganisation
+from kg.store.base import StoreError
+from kg.store.queries import QueryError
 
 __all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
 
 log = logging.getLogger("aikg.endpoint")
 
 _SPARQL_PATHS = ("/sparql", "/sparql/", "/query")
+_NAMED_PATH = "/queries/"
 _EXPOSED_HEADERS = "X-aikg-truncated, X-aikg-truncated-reason, X-aikg-rows"
 _HOST_RE = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -98,7 +106,7 @@ class EndpointConfig:
     max_connections_per_client: int = 16
     # request line, headers and body must all arrive within this (and an idle connection is closed)
     request_timeout_s: float = 10.0
-    named_queries: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    named_queries: Mapping[str, NamedEntry] = field(default_factory=dict)  # served at /queries/NAME
     explorer_path: Path | None = None
     union_default_graph: bool = False
     sandbox: bool = True
@@ -312,6 +320,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._page()
             elif path == "/explorer":
                 self._explorer()
+            elif path == "/favicon.ico":
+                self._send(204, b"", "image/x-icon")  # no icon; spares the page a 404 in its console
+            elif path.startswith(_NAMED_PATH):
+                self._named(unquote(path[len(_NAMED_PATH) :]))
             else:
                 self._error(404, "not found")
         except (TimeoutError, BrokenPipeError, ConnectionResetError):
@@ -381,43 +393,113 @@ class _Handler(BaseHTTPRequestHandler):
         if request.query is None:
             job = Job(kind="describe")
         else:
-            job = Job(
-                query=request.query,
+            job = self._query_job(
+                request.query,
+                accept,
+                request.format,
                 default_graphs=request.default_graphs,
                 named_graphs=request.named_graphs,
-                accept=accept,
-                format=request.format,
-                max_rows=config.max_rows,
-                max_bytes=config.max_result_bytes,
-                union_default_graph=config.union_default_graph,
-                base_iri=self._endpoint_url(),
-                checked=self.server.checked.get((request.query, self._endpoint_url())),
             )
+        reply = self._run(job)
+        if reply is None:
+            return
+        if job.kind == "describe":
+            self._service_description(reply.facts, accept)
+            return
+        self._send_reply(reply, request.format)
+
+    def _run(self, job: Job) -> Reply | None:
+        """``job``'s reply from the workers, or None after answering 429/503/504/500 for it."""
+        config = self.server.config
         with self.server.limiter.slot(self.client_address[0]) as admitted:
             if not admitted:
                 self._error(429, "too many concurrent queries from this client", {"Retry-After": "1"})
-                return
+                return None
             queue_timeout = config.queue_timeout_s if config.queue_timeout_s is not None else config.timeout_s
             try:
                 reply = self.server.lanes.run(job, deadline_s=config.timeout_s, queue_timeout_s=queue_timeout)
             except PoolBusy:
                 self._error(503, "all query workers are busy; try again", {"Retry-After": "2"})
-                return
+                return None
             except QueryTimeout:
                 self._error(504, f"query timed out after {config.timeout_s:g} s and was stopped")
-                return
+                return None
             except WorkerFailed:
                 log.error("query worker died during a query")
                 self._error(500, "query failed")
-                return
+                return None
         if reply.detail:
             log.error("query error: %s", reply.detail)
         if reply.checked is not None and job.checked is None:
             self.server.checked.put((job.query, job.base_iri), reply.checked)
-        if job.kind == "describe":
-            self._service_description(reply.facts, accept)
+        return reply
+
+    def _send_reply(self, reply: Reply, format_param: str | None) -> None:
+        headers = {**reply.headers, "Vary": "Accept"}
+        if reply.status == 200 and is_xlsx(format_param):
+            try:
+                body = results_to_xlsx(reply.body)
+            except ValueError as exc:
+                self._error(400, str(exc))
+                return
+            self._send(200, body, XLSX, {**headers, "Content-Disposition": 'attachment; filename="results.xlsx"'})
             return
-        self._send(reply.status, reply.body, reply.content_type, {**reply.headers, "Vary": "Accept"})
+        self._send(reply.status, reply.body, reply.content_type, headers)
+
+    def _query_job(self, query: str, accept: str | None, fmt: str | None, **dataset) -> Job:
+        config = self.server.config
+        base = self._endpoint_url()
+        return Job(
+            query=query,
+            accept=accept,
+            format="json" if is_xlsx(fmt) else fmt,  # XLSX is written here from the JSON results
+            max_rows=config.max_rows,
+            max_bytes=config.max_result_bytes,
+            union_default_graph=config.union_default_graph,
+            base_iri=base,
+            checked=self.server.checked.get((query, base)),
+            **dataset,
+        )
+
+    # --- named queries --------------------------------------------------------------------
+
+    def _named(self, name: str) -> None:
+        entry = self.server.config.named_queries.get(name)
+        if entry is None:
+            self._error(404, f"no named query {name!r}")
+            return
+        split = urlsplit(self.path)
+        try:
+            params = parse_params(split.query)
+        except Refusal as refusal:
+            self._error(refusal.status, refusal.message)
+            return
+        failed: list[Reply | None] = []
+
+        def run(text: str) -> bytes:  # the organisation look-ups, through the same workers
+            reply = self._run(self._query_job(text, "application/sparql-results+json", None))
+            if reply is None or reply.status != 200:
+                failed.append(reply)
+                raise StoreError("organisation look-up failed")
+            return reply.body
+
+        try:
+            text = bound_query(as_named(name, entry), params, WorkerStore(run))
+        except (QueryError, UnknownOrganisation) as exc:
+            self._error(400, str(exc))
+            return
+        except StoreError as exc:
+            if failed and failed[0] is None:
+                return  # already answered (busy, timeout)
+            if failed:
+                self._send_reply(failed[0], None)
+                return
+            self._error(exc.status or 400, str(exc))
+            return
+        fmt = (params.get("format") or params.get("output") or [None])[-1]
+        reply = self._run(self._query_job(text, self.headers.get("Accept"), fmt))
+        if reply is not None:
+            self._send_reply(reply, fmt)
 
     def _service_description(self, facts: dict, accept: str | None) -> None:
         from kg.endpoint.protocol import choose_format
@@ -456,14 +538,15 @@ def serve(
     max_rows: int = 10_000,
     max_query_chars: int = 20_000,
     max_concurrent_per_client: int = 4,
-    named_queries: Mapping[str, tuple[str, str]] | None = None,
+    named_queries: Mapping[str, NamedEntry] | None = None,
     explorer_path: Path | None = None,
     **options,
 ) -> None:
     """Serve the store at ``store_path`` on ``host:port`` until interrupted (Ctrl-C).
 
-    ``named_queries`` maps a name to ``(title, query text)``; they are listed as examples on the
-    page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
+    ``named_queries`` maps a name to a :class:`~kg.store.queries.NamedQuery` (or a ``(title, query
+    text)`` pair, a query without parameters); they are served at ``/queries/NAME`` and shown in the
+    gallery of the page at ``/``. ``explorer_path`` is an HTML file served at ``/explorer`` (read on each request).
     Other ``options`` are :class:`EndpointConfig` fields (``workers``, ``light_workers``,
     ``max_result_bytes``, ``worker_memory_mb``, ``union_default_graph``, ``queue_timeout_s``,
     ``max_connections``, ``max_connections_per_client``, ``request_timeout_s``, ...).

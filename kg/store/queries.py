@@ -146,12 +146,18 @@ def run(store: Store, name: str, **params: object) -> pd.DataFrame:
     none raises :class:`~kg.records.names.UnknownOrganisation` with the closest names.
     """
     named = get(name)
+    result = store.query(named.text, bind(store, named, params))
+    return to_dataframe(result.variables, result.rows)
+
+
+def bind(store: Store, named: NamedQuery, params: dict[str, object]) -> dict[str, object]:
+    """``params`` checked and converted for ``named`` (defaults filled in), each ``org`` parameter
+    resolved to an organisation id in ``store``: the bindings :func:`run` and the endpoint pass."""
     bound = named.bind(params)
     for p in named.params:
         if p.type == "org" and p.name in bound:
             bound[p.name] = resolve_org(store, str(bound[p.name]))
-    result = store.query(named.text, bound)
-    return to_dataframe(result.variables, result.rows)
+    return bound
 
 
 def resolve_org(store: Store, org: str) -> str:

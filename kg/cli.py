@@ -469,12 +469,7 @@ def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output
               help="Folder to write the pages into (default: OUT/stories).")
 def stories(data: Path, out: Path, settings: dict, folder: Path | None, output: Path | None) -> None:
     """Render the case studies into offline pages: every figure computed from the graph, with its sources."""
-    from kg.views.stories import DEFAULT_STORIES, StoryInputs, write_stories  # pages load only when asked for
-
-    g = _load(data, out)
-    everything = g.explorer_graph(**{k: v for k, v in settings.items() if k != "statuses"})  # every status
-    written = write_stories(StoryInputs(everything, g.legs(**settings), g.store), output or out / "stories",
-                            folder or DEFAULT_STORIES)
+    written = _load(data, out).stories(output, stories=folder, **settings)
     out_console.print(f"wrote {len(written) - 1} stories and an index: {shown(written[0])}")
 
 
@@ -554,6 +549,8 @@ def run(data: Path, out: Path) -> None:
         say("writing the report and the explorer")
         result = graph.build_report(progress=say)
         report_path = result.write(out / "report.html")
+        say("writing the stories")
+        stories = graph.stories(out / "stories")
         summary = graph.stats()
     finally:
         stop()
@@ -564,8 +561,9 @@ def run(data: Path, out: Path) -> None:
         out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
     state = "conforms to the SHACL shapes" if report.conforms else f"{len(report.violations)} SHACL violation(s)"
     out_console.print(f"validation: {state}; {len(report.warnings)} warning(s)")
-    out_console.print(f"wrote {shown(out / 'metrics')}/ ({len(written)} tables), {shown(report_path)} and "
-                      f"{shown(report_path.parent / 'explorer.html')}")
+    out_console.print(f"wrote {shown(out / 'metrics')}/ ({len(written)} tables), {shown(report_path)}, "
+                      f"{shown(report_path.parent / 'explorer.html')} and {len(stories) - 1} stories in "
+                      f"{shown(out / 'stories')}/")
     if not report.conforms:
         sys.exit(1)
 

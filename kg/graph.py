@@ -321,6 +321,16 @@ class KnowledgeGraph:
                             gap=self.revenue_gap(**settings), timeline_org=org, timeline=timeline,
                             changes=self.changes(since, until), changes_since=since, changes_until=until)
 
+    def stories(self, folder: Path | str | None = None, *, stories: Path | str | None = None,
+                **settings: Any) -> list[Path]:
+        """Render the case studies of ``stories`` (default: the repository's ``stories/``) into offline
+        pages in ``folder`` (default ``OUT/stories``); returns the index and the pages written."""
+        from kg.views.stories import DEFAULT_STORIES, StoryInputs, write_stories  # pages load only when asked for
+
+        everything = self.explorer_graph(**{k: v for k, v in settings.items() if k != "statuses"})  # every status
+        return write_stories(StoryInputs(everything, self.legs(**settings), self.store),
+                             Path(folder or self.out / "stories"), Path(stories or DEFAULT_STORIES))
+
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:
         """Write the analyst report (and ``explorer.html`` beside it); returns its path."""

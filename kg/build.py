@@ -37,7 +37,7 @@ import pyoxigraph as ox
 
 from kg.output import naming
 from kg.paths import ONTOLOGY_DIR
-from kg.rdf import namespaces as ns
+from kg.rdf.formats import serialize
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 from kg.records.fx import FxTable
 from kg.records.loader import Checker, data_files, fingerprint, open_checker
@@ -164,10 +164,10 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     warnings = checker.finish()
     if "ttl" in formats:
         say("writing Turtle")
-        _serialise(nt, graph / DATA_TTL, ox.RdfFormat.TURTLE)
+        _serialise(nt, graph / DATA_TTL, "ttl")
     if "jsonld" in formats:
         say("writing JSON-LD")
-        _serialise(nt, graph / DATA_JSONLD, ox.RdfFormat.JSON_LD)
+        _serialise(nt, graph / DATA_JSONLD, "jsonld")
     ids = checker.ids
     result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
                          organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
@@ -246,10 +246,8 @@ def is_current(data: Path, out: Path) -> bool:
     return built == build_fingerprint(data) and EmbeddedStore.is_current(out / STORE_DIR, built)
 
 
-def _serialise(nt: Path, target: Path, fmt: ox.RdfFormat) -> None:
-    prefixes = {k: v for k, v in ns.PREFIXES.items() if k != "rdf"}
-    ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), output=str(target), format=fmt,
-                 prefixes=prefixes)
+def _serialise(nt: Path, target: Path, fmt: str) -> None:
+    serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), fmt, str(target))
 
 
 def _write_manifest(path: Path, result: BuildResult) -> None:

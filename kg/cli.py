@@ -26,9 +26,11 @@ from kg.ingest.batch import BatchError
 from kg.ingest.inbox import InboxError
 from kg.output import DISK_ERRNOS, os_errno
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
+from kg.rdf.formats import RDF_FORMATS
 from kg.records.problems import DataError
 from kg.records.vocab import Status
-from kg.store import queries
+from kg.store import StoreError, queries
+from kg.store.syntax import SparqlSyntaxError
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
 from kg.views.formatting import terminal_text
@@ -78,6 +80,12 @@ def data_options(func: Callable) -> Callable:
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(2)
         except build_stage.BuildBusy as exc:
+            err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
+            sys.exit(1)
+        except SparqlSyntaxError as exc:  # the line with a caret under the column, below the message
+            err_console.print(terminal_text(f"error: {exc}\n{exc.excerpt()}"), markup=False, soft_wrap=True)
+            sys.exit(2)
+        except StoreError as exc:  # an endpoint that cannot be reached or refuses: what, where, why
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(1)
         except OSError as exc:
@@ -280,14 +288,29 @@ def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[st
 @main.command()
 @data_options
 @click.argument("text")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS.choices, *RDF_FORMATS]), default=None,
+              help="SELECT: table (default), csv, json or md; CONSTRUCT and DESCRIBE: ttl (default), nt or jsonld.")
 @click.option("--endpoint", default=None, help="Run against this SPARQL 1.1 endpoint instead of the local store.")
-def sparql(data: Path, out: Path, text: str, fmt: str, endpoint: str | None) -> None:
-    """Run an ad-hoc SPARQL SELECT query given as TEXT or as the path of a .rq file."""
+def sparql(data: Path, out: Path, text: str, fmt: str | None, endpoint: str | None) -> None:
+    """Run an ad-hoc SPARQL query given as TEXT or as the path of a .rq file: SELECT prints a table, ASK
+    true or false, CONSTRUCT and DESCRIBE Turtle. The ontology's prefixes (aikg:, code:, id:, rdfs:,
+    skos:, schema:, ...) need no PREFIX lines."""
     path = Path(text)
     if text.endswith(".rq") and path.exists():
         text = path.read_text(encoding="utf-8")
-    emit(_load(data, out, endpoint).sparql(text), fmt)
+    answer = _load(data, out, endpoint).sparql(text)
+    if isinstance(answer, bool):
+        click.echo(json.dumps({"boolean": answer}) if fmt == "json" else str(answer).lower())
+    elif isinstance(answer, queries.Triples):
+        if fmt in FORMATS.choices and fmt != "json":
+            raise click.BadParameter(f"{fmt} is for SELECT; a CONSTRUCT or DESCRIBE prints ttl, nt or jsonld",
+                                     param_hint="--format")
+        click.echo(terminal_text(answer.serialize("jsonld" if fmt == "json" else fmt or "ttl")), nl=False)
+    elif fmt in RDF_FORMATS:
+        raise click.BadParameter(f"{fmt} is for CONSTRUCT and DESCRIBE; a SELECT prints table, csv, json or md",
+                                 param_hint="--format")
+    else:
+        emit(answer, fmt or "table")
 
 
 @main.command(name="synth")

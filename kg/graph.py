@@ -63,8 +63,9 @@ class KnowledgeGraph:
         """Run the named query ``queries/NAME.rq`` with parameters bound safely."""
         return queries.run(self.store, name, **params)
 
-    def sparql(self, text: str) -> pd.DataFrame:
-        """Run an ad-hoc SELECT query; returns a DataFrame with typed columns."""
+    def sparql(self, text: str) -> pd.DataFrame | bool | queries.Triples:
+        """Run an ad-hoc query: SELECT → DataFrame with typed columns, ASK → bool, CONSTRUCT or DESCRIBE →
+        :class:`~kg.store.queries.Triples`; the ontology's prefixes need no PREFIX lines."""
         return queries.sparql(self.store, text)
 
     def push(self, graph_store_url: str) -> int:

@@ -20,6 +20,7 @@ from rich.text import Text
 
 import kg
 from kg import build as build_stage
+from kg.graph import report_paths
 from kg.ingest import api as ingest
 from kg.ingest.article import ArticleError
 from kg.ingest.batch import BatchError
@@ -448,21 +449,25 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
 @click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True,
               help="Fraction of its commitments it pays in the stress scenario.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default: OUT/report.html; explorer.html is written beside it).")
+              help="HTML file to write (default: OUT/report.html, with OUT/explorer.html beside it; the explorer "
+                   "of a named FILE.html is FILE-explorer.html).")
 def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
     """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
     say, stop = _progress()
     try:
         result = kg.load(data, out, progress=say).build_report(stress_fail=fail, pays=pays, progress=say, **settings)
         say("writing the report")
-        path = result.write(output or out / "report.html")
+        path, explorer_name = report_paths(out, output)
+        result.write(path, explorer_name)
     finally:
         stop()
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {shown(note)}", soft_wrap=True)
     for label, text in result.summary():
         out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
-    out_console.print(f"wrote {shown(path)} and {shown(path.parent / 'explorer.html')}")
+    from kg.views.report import explorer_beside  # the report's modules load only when one is written
+
+    out_console.print(f"wrote {shown(path)} and {shown(explorer_beside(path, explorer_name))}")
 
 
 @main.command()
@@ -540,7 +545,7 @@ def run(data: Path, out: Path) -> None:
         written = graph.metrics(out / "metrics")
         say("writing the report and the explorer")
         result = graph.build_report(progress=say)
-        report_path = result.write(out / "report.html")
+        report_path = result.write(*report_paths(out, None))
         summary = graph.stats()
     finally:
         stop()

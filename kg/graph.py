@@ -228,9 +228,17 @@ class KnowledgeGraph:
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:
-        """Write the analyst report (and ``explorer.html`` beside it); returns its path."""
+        """Write the analyst report to ``path`` (default ``OUT/report.html``) and the explorer beside it (named
+        after the report, see :func:`kg.views.report.explorer_beside`; ``OUT/explorer.html`` by default);
+        returns the report's path."""
         result = self.build_report(stress_fail=stress_fail, pays=pays, progress=progress, **settings)
-        return result.write(path or self.out / "report.html")
+        return result.write(*report_paths(self.out, path))
+
+
+def report_paths(out: Path, path: Path | str | None) -> tuple[Path, str | None]:
+    """The report's path and its explorer's file name: ``OUT/report.html`` and ``explorer.html`` by default;
+    for a path the caller names, the explorer is named after it (never a file the caller did not name)."""
+    return (Path(path), None) if path is not None else (out / "report.html", "explorer.html")
 
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,

@@ -5,7 +5,7 @@ projection under one set of settings: as-of date, statuses counted, how ranges c
 (:mod:`kg.views.report_sections`, :mod:`kg.views.report_charts`);
 :meth:`Report.render` turns them into one self-contained UTF-8 page (``templates/report.html.j2``) with static
 SVG charts (:mod:`kg.views.charts`) and the explorer embedded as an ``<iframe srcdoc>``; :meth:`Report.write`
-writes it and the explorer as a sibling ``explorer.html``.
+writes it and the explorer beside it (``explorer.html`` in aikg's output folder, else named after the report).
 
 Safety is the explorer's: autoescaping Jinja for every string from data, URLs kept only when http(s), no
 script of the report's own, and a Content-Security-Policy without network access whose only scripts are the
@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -37,7 +38,7 @@ from kg.views.explorer import render_explorer
 from kg.views.formatting import format_amount, format_usd, number
 from kg.views.report_sections import ReportInputs
 
-__all__ = ["MAIN_PROVIDERS", "Report", "ReportInputs", "build_report", "write_report"]
+__all__ = ["MAIN_PROVIDERS", "Report", "ReportInputs", "build_report", "explorer_beside", "write_report"]
 
 MAIN_PROVIDERS = ("microsoft", "amazon", "oracle", "coreweave", "google")
 EXPLORER_FILE = "explorer.html"
@@ -154,14 +155,30 @@ class Report:
             methods=METHODS,
         )
 
-    def write(self, path: str | Path) -> Path:
-        """Write the report to ``path`` and the explorer to ``explorer.html`` beside it (UTF-8), both or
-        neither; returns ``path``."""
+    def write(self, path: str | Path, explorer_name: str | None = None) -> Path:
+        """Write the report to ``path`` and the explorer beside it (UTF-8), both or neither; returns ``path``.
+
+        The explorer's file is ``explorer_name``, else named after the report (:func:`explorer_beside`), so
+        writing a report never replaces a file the caller did not name.
+        """
         target = Path(path)
+        explorer = explorer_beside(target, explorer_name)
         with staged(target.parent) as staging:
-            (staging / EXPLORER_FILE).write_text(self.explorer_html, encoding="utf-8")
-            (staging / target.name).write_text(self.render(), encoding="utf-8")
+            (staging / explorer.name).write_text(self.explorer_html, encoding="utf-8")
+            (staging / target.name).write_text(self.render(quote(explorer.name)), encoding="utf-8")
         return target
+
+
+def explorer_beside(report: Path, name: str | None = None) -> Path:
+    """Where :meth:`Report.write` puts the explorer of the report ``report``: ``name`` beside it, else the
+    report's name with ``-explorer`` added, which no other report or explorer of aikg's is called.
+
+    >>> explorer_beside(Path("x/q3 report.html")).name
+    'q3 report-explorer.html'
+    >>> explorer_beside(Path("out/report.html"), EXPLORER_FILE).name
+    'explorer.html'
+    """
+    return report.with_name(name or f"{report.stem}-explorer{report.suffix or '.html'}")
 
 
 def _environment() -> jinja2.Environment:
@@ -182,7 +199,8 @@ def _environment() -> jinja2.Environment:
 
 def write_report(inputs: ReportInputs, path: str | Path, *, stress_fail: str = "openai", pays: float = 0.4,
                  progress: Progress | None = None) -> Path:
-    """Build the report from ``inputs`` and write it to ``path`` (and ``explorer.html`` beside it)."""
+    """Build the report from ``inputs`` and write it to ``path`` (and the explorer beside it, see
+    :func:`explorer_beside`)."""
     report = build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
     if progress:
         progress(f"writing {path}")

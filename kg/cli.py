@@ -34,6 +34,8 @@ from kg.store import StoreError, queries
 from kg.store.syntax import SparqlSyntaxError
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
+from kg.views.export import FORMATS as EXPORT_FORMATS
+from kg.views.export import WHAT as EXPORT_WHAT
 from kg.views.formatting import terminal_text
 
 # Piped output is not cut to 80 columns.
@@ -642,3 +644,28 @@ def reject(data: Path, out: Path, ids: tuple[str, ...]) -> None:
     """Drop candidates (IDs, or a source id for its whole inbox file) from the inbox."""
     dropped = ingest.reject(data, list(ids))
     out_console.print(f"rejected {len(dropped)} candidate(s): {shown(', '.join(dropped))}", soft_wrap=True)
+
+
+@main.command(name="export")
+@data_options
+@settings_options
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="gexf or graphml (Gephi and other network tools), xlsx or csv (spreadsheets), nt, ttl or jsonld "
+                   "(the data graph).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="File to write (for csv: a folder, one file per table).")
+@click.option("--what", multiple=True, type=click.Choice(EXPORT_WHAT),
+              help="legs (organisations and deal legs; default of gexf and graphml), flows (money per pair), tables "
+                   "(the analyses); repeatable; xlsx and csv default to all three.")
+@click.option("--fail", default="openai", show_default=True, help="Organisation of the stress tables.")
+@click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+              help="Fraction of its commitments it pays in the stress tables.")
+def export_command(data: Path, out: Path, settings: dict, fmt: str, output: Path, what: tuple[str, ...], fail: str,
+                   pays: float) -> None:
+    """Export the graph for Gephi (GEXF with a timeline), network tools (GraphML), spreadsheets (xlsx, CSV) or
+    RDF tools (N-Triples, Turtle, JSON-LD)."""
+    written = _load(data, out).export(output, fmt, what=what, stress_fail=fail, pays=pays, **settings)
+    shown_paths = shown(output) + "/ (" + ", ".join(p.name for p in written) + ")" if fmt == "csv" else \
+        shown(written[0])
+    out_console.print(f"wrote {shown_paths}", soft_wrap=True)
+

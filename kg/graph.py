@@ -234,6 +234,23 @@ class KnowledgeGraph:
         result = self.build_report(stress_fail=stress_fail, pays=pays, progress=progress, **settings)
         return result.write(*report_paths(self.out, path))
 
+    def export(self, path: Path | str, format: str = "gexf", *, what: Iterable[str] = (),
+               stress_fail: str = "openai", pays: float = 0.4, **settings: Any) -> list[Path]:
+        """Write the legs or flows graph (GEXF, GraphML), the tables (xlsx, a folder of CSV files: the
+        organisations, deals, legs, sources, flows and analyses) or the data graph (nt, ttl, jsonld) to ``path``
+        (see :mod:`kg.views.export`); returns the files written."""
+        from kg.views import export as export_stage
+
+        chosen = tuple(what)
+        if format in export_stage.RDF_FORMATS:
+            return export_stage.export(Path(path), format, what=chosen,
+                                       data_graph=self.out / build_stage.GRAPH_DIR / build_stage.DATA_NT)
+        analyses = format in export_stage.TABLE_FORMATS and "tables" in (chosen or export_stage.WHAT)
+        return export_stage.export(
+            Path(path), format, what=chosen, legs=self.legs(**settings), stress_fail=stress_fail, pays=pays,
+            grouped=self.legs(group_subsidiaries=True, **settings) if analyses else None,
+            sizes=self.sizes(settings.get("as_of")) if analyses else None)
+
 
 def report_paths(out: Path, path: Path | str | None) -> tuple[Path, str | None]:
     """The report's path and its explorer's file name: ``OUT/report.html`` and ``explorer.html`` by default;

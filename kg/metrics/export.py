@@ -33,18 +33,21 @@ def write_metrics(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: P
     every file); ``sizes`` the organisations' sizes as of its date. The files replace those in ``folder``
     only once all are written (see :func:`kg.output.staged`).
     """
+    tables = metric_tables(grouped, sizes, stress_fail=stress_fail, pays=pays)
     with staged(folder) as staging:
-        return _write_all(grouped, sizes, staging, stress_fail, pays)
+        return [_write(frame, staging, name, meta) for name, (frame, meta) in tables.items()]
 
 
-def _write_all(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path, stress_fail: str,
-               pays: float) -> list[str]:
+def metric_tables(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], *, stress_fail: str = "openai",
+                  pays: float = 0.4) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+    """Every analysis :func:`write_metrics` writes, by file name: its table and what it states beside the rows
+    (the settings, and each analysis' own parameters)."""
     base = {"settings": grouped.graph["settings"]}
     sized = dict(sizes)
-    written = []
+    tables: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
     labs = [x for x in MAJOR_LABS if x in grouped]
     for lab in labs:
-        written.append(_write(exposure.exposed_to(grouped, sized, lab), folder, f"exposed_to_{lab}", base))
+        tables[f"exposed_to_{lab}"] = (exposure.exposed_to(grouped, sized, lab), base)
     rows = []
     for lab in labs:
         c = concentration.concentration(grouped, lab, "funders")
@@ -53,17 +56,17 @@ def _write_all(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path
     market = concentration.concentration(grouped, None, "market")
     rows.append({"subject": "market", "kind": "market", "hhi": market.hhi, "label": market.label,
                  "top1": market.top1, "top3": market.top3, "undisclosed": market.undisclosed})
-    written.append(_write(pd.DataFrame(rows), folder, "concentration", base))
+    tables["concentration"] = (pd.DataFrame(rows), base)
     cycles = circularity.find_cycles(grouped, group_subsidiaries=False)
     meta = {**base, "max_len": cycles.max_len, "max_cycles": cycles.max_cycles, "truncated": cycles.truncated}
-    written.append(_write(cycles.table, folder, "cycles", meta))
-    written.append(_write(cycles.legs, folder, "cycle_legs", meta))
+    tables["cycles"] = (cycles.table, meta)
+    tables["cycle_legs"] = (cycles.legs, meta)
     ranked = centrality.centrality(grouped)
-    written.append(_write(ranked, folder, "centrality", {**base, "betweenness": ranked.attrs.get("betweenness")}))
+    tables["centrality"] = (ranked, {**base, "betweenness": ranked.attrs.get("betweenness")})
     subject = resolve(grouped, stress_fail)
     for method in ("debtrank", "eisenberg-noe", "rogers-veraart"):
         result = stress.stress(grouped, sized, subject, pays=pays, method=method)  # type: ignore[arg-type]
         meta = {**base, "scenario": result.scenario, "method": result.method, "parameters": result.parameters,
                 "rounds": result.rounds, "unsized": result.unsized}
-        written.append(_write(result.table, folder, f"stress_{method.replace('-', '_')}", meta))
-    return written
+        tables[f"stress_{method.replace('-', '_')}"] = (result.table, meta)
+    return tables

@@ -69,9 +69,9 @@ def scalar(value: Any) -> str | float | int | bool | None:
 def portable(graph: nx.Graph, *, timeline: bool = False) -> nx.Graph:
     """A copy of a legs or flows graph with only scalar attributes (see :func:`scalar`), unknown values left
     out; the settings as graph attributes and in its name (all GEXF keeps). ``timeline``: each edge with a
-    ``date`` also gets ``start`` (Gephi's timeline). Each edge with a figure (a leg's ``amount_usd``, a flow's ``amount``) also gets it as
-    ``weight`` and a leg its deal's title as ``label`` (what Gephi draws and shows) and its deal's own figure
-    as ``deal_amount_usd``.
+    ``date`` also gets ``start`` (Gephi's timeline). Each edge with a figure (a leg's ``amount_usd``, a flow's
+    ``amount``) also gets it as ``weight``, and a leg its deal's title as ``label`` (what Gephi draws and
+    shows) and its deal's own figure as ``deal_amount_usd``.
 
     >>> g = nx.MultiDiGraph(settings={"as_of": "2026-01-01"})
     >>> g.add_node("a", types=["ai_lab"], parent=None)

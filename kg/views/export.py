@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,8 @@ def portable(graph: nx.Graph, *, timeline: bool = False) -> nx.Graph:
         attrs = _kept(data)
         if data.get("deal") in deals:
             attrs["deal_amount_usd"] = scalar(deals[data["deal"]].get("amount_usd"))
-        if "title" in data:  # what Gephi shows on an edge
-            attrs["label"] = scalar(data["title"])
+        if attrs.get("title") is not None:  # what Gephi shows on an edge
+            attrs["label"] = attrs["title"]
         amount = data.get("amount_usd", data.get("amount"))
         if amount is not None and "weight" not in data:  # Gephi draws edges by weight
             attrs["weight"] = scalar(amount)
@@ -103,7 +104,15 @@ def portable(graph: nx.Graph, *, timeline: bool = False) -> nx.Graph:
 
 
 def _kept(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in ((k, scalar(v)) for k, v in data.items()) if v is not None}
+    return {k: _xml_text(v) for k, v in ((k, scalar(v)) for k, v in data.items()) if v is not None}
+
+
+# characters XML 1.0 cannot hold, not even escaped (ESC of a terminal sequence, NUL, ...)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> Any:
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 # --- tables --------------------------------------------------------------------------------------------------

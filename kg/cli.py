@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, RenderHook
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -69,7 +70,10 @@ def data_options(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _display.stop()
         except DataError as exc:
             for problem in exc.problems:
                 err_console.print(terminal_text(problem), markup=False, soft_wrap=True)
@@ -143,22 +147,63 @@ def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict, f
     emit(frame, fmt)
 
 
-def _progress() -> tuple[Callable[[str], None], Callable[[], None]]:
-    status = err_console.status("starting")
-    status.start()
-    return (lambda msg: status.update(msg)), status.stop
+class _Display:
+    """The progress display on stderr: a spinner, the step, a bar with how many of how many for a counted step,
+    and the time taken. Only on a terminal and unless ``aikg --quiet`` (or ``AIKG_QUIET=1``); it starts with
+    the first step reported and is gone before the command prints anything (see :class:`_ClearsDisplay`)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.bar: Progress | None = None
+        self.message = ""
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if not (self.enabled and err_console.is_terminal):
+            return
+        if self.bar is None:
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=err_console,
+                                transient=True, redirect_stdout=False, redirect_stderr=False)
+            self.bar.add_task("", total=None, count="")
+            self.bar.start()
+        self.bar.update(self.bar.task_ids[0], description=shown(message), completed=done or 0, total=total,
+                        count="" if total is None else f"{done or 0:,}/{total:,}")
+        if message != self.message:  # each step is drawn at least once, however fast
+            self.message = message
+            self.bar.refresh()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+            self.message = ""
+
+
+class _ClearsDisplay(RenderHook):
+    """Whatever a command prints on standard output clears the progress display first."""
+
+    def process_renderables(self, renderables: list) -> list:
+        _display.stop()
+        return renderables
+
+
+_display = _Display()
+out_console.push_render_hook(_ClearsDisplay())
+
+
+def _progress() -> tuple[_Display, Callable[[], None]]:
+    return _display, _display.stop
 
 
 def _load(data: Path, out: Path, endpoint: str | None = None) -> kg.KnowledgeGraph:
-    say, stop = _progress()
-    try:
-        return kg.load(data, out, endpoint=endpoint, progress=say)
-    finally:
-        stop()
+    graph = kg.load(data, out, endpoint=endpoint, progress=_display)
+    _display("computing")
+    return graph
 
 
 def emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
     """Print a DataFrame as a table, CSV, JSON or Markdown."""
+    _display.stop()
     if fmt == "csv":
         click.echo(terminal_text(frame.to_csv(index=False)), nl=False)
     elif fmt == "json":
@@ -196,8 +241,11 @@ def _markdown(frame: pd.DataFrame) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aikg")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, envvar="AIKG_QUIET",
+              help="No progress display (shown only on a terminal anyway; env AIKG_QUIET=1).")
+def main(quiet: bool) -> None:
     """aikg: a sourced knowledge graph of AI investment relationships."""
+    _display.enabled = not quiet
 
 
 def seeds_option(func: Callable) -> Callable:
@@ -323,7 +371,10 @@ def sparql(data: Path, out: Path, text: str, fmt: str | None, endpoint: str | No
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, hidden=True)
 def synth(orgs: int, seed: int, out: Path, data: Path | None) -> None:
     """Write a synthetic data set of --orgs organisations (about 5 deals each) to --out."""
-    counts = synth_data(orgs, seed, out)
+    try:
+        counts = synth_data(orgs, seed, out, progress=_display)
+    finally:
+        _display.stop()
     out_console.print("wrote " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" to {shown(out)}/")
 
 
@@ -440,7 +491,7 @@ def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None,
 @click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True)
 def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> None:
     """Write every analysis as JSON and CSV into --out/metrics/."""
-    written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, **settings)
+    written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, progress=_display, **settings)
     out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {shown(out / 'metrics')}/: {', '.join(written)}")
 
 
@@ -544,7 +595,7 @@ def run(data: Path, out: Path) -> None:
         say("validating (models and SHACL shapes)")
         report = graph.validate()
         say("computing the analyses")
-        written = graph.metrics(out / "metrics")
+        written = graph.metrics(out / "metrics", progress=say)
         say("writing the report and the explorer")
         result = graph.build_report(progress=say)
         report_path = result.write(*report_paths(out, None))
@@ -664,7 +715,8 @@ def export_command(data: Path, out: Path, settings: dict, fmt: str, output: Path
                    pays: float) -> None:
     """Export the graph for Gephi (GEXF with a timeline), network tools (GraphML), spreadsheets (xlsx, CSV) or
     RDF tools (N-Triples, Turtle, JSON-LD)."""
-    written = _load(data, out).export(output, fmt, what=what, stress_fail=fail, pays=pays, **settings)
+    written = _load(data, out).export(output, fmt, what=what, stress_fail=fail, pays=pays, progress=_display,
+                                      **settings)
     shown_paths = shown(output) + "/ (" + ", ".join(p.name for p in written) + ")" if fmt == "csv" else \
         shown(written[0])
     out_console.print(f"wrote {shown_paths}", soft_wrap=True)

@@ -22,6 +22,7 @@ from kg.metrics import centrality as centrality_stage
 from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
+from kg.output.progress import Progress, silent
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import tables as projection_tables
 from kg.projection.aggregate import consolidate, money_flows
@@ -206,12 +207,14 @@ class KnowledgeGraph:
                                        statuses=statuses, as_of=as_of, **options)
 
     def metrics(self, folder: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
-                **settings: Any) -> list[str]:
+                progress: Progress = silent, **settings: Any) -> list[str]:
         """Write every analysis as JSON and CSV into ``folder`` (default ``OUT/metrics``); returns the names."""
         from kg.metrics.export import write_metrics
 
+        progress("projecting the deals")
         return write_metrics(self.legs(group_subsidiaries=True, **settings), self.sizes(settings.get("as_of")),
-                             Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays)
+                             Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays,
+                             progress=progress)
 
     def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
                      **settings: Any) -> Any:
@@ -235,7 +238,8 @@ class KnowledgeGraph:
         return result.write(*report_paths(self.out, path))
 
     def export(self, path: Path | str, format: str = "gexf", *, what: Iterable[str] = (),
-               stress_fail: str = "openai", pays: float = 0.4, **settings: Any) -> list[Path]:
+               stress_fail: str = "openai", pays: float = 0.4, progress: Progress = silent,
+               **settings: Any) -> list[Path]:
         """Write the legs or flows graph (GEXF, GraphML), the tables (xlsx, a folder of CSV files: the
         organisations, deals, legs, sources, flows and analyses) or the data graph (nt, ttl, jsonld) to ``path``
         (see :mod:`kg.views.export`); returns the files written."""
@@ -246,8 +250,10 @@ class KnowledgeGraph:
             return export_stage.export(Path(path), format, what=chosen,
                                        data_graph=self.out / build_stage.GRAPH_DIR / build_stage.DATA_NT)
         analyses = format in export_stage.TABLE_FORMATS and "tables" in (chosen or export_stage.WHAT)
+        progress("projecting the deals")
         return export_stage.export(
             Path(path), format, what=chosen, legs=self.legs(**settings), stress_fail=stress_fail, pays=pays,
+            progress=progress,
             grouped=self.legs(group_subsidiaries=True, **settings) if analyses else None,
             sizes=self.sizes(settings.get("as_of")) if analyses else None)
 

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kg.metrics.export import metric_tables
 from kg.metrics.sizes import Size
 from kg.output import staged
+from kg.output.progress import Progress, silent
 from kg.projection.aggregate import money_flows
 from kg.rdf.formats import RDF_FORMATS, serialize
 
@@ -166,7 +167,7 @@ def settings_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
 
 def export(path: Path, fmt: str, *, legs: nx.MultiDiGraph | None = None, grouped: nx.MultiDiGraph | None = None,
            sizes: Mapping[str, Size] | None = None, what: Iterable[str] = (), data_graph: Path | None = None,
-           stress_fail: str = "openai", pays: float = 0.4) -> list[Path]:
+           stress_fail: str = "openai", pays: float = 0.4, progress: Progress = silent) -> list[Path]:
     """Write ``what`` (default: ``legs`` for GEXF and GraphML, all of :data:`WHAT` for xlsx and csv) as
     ``fmt`` to ``path``; returns the files written.
 
@@ -199,8 +200,9 @@ def export(path: Path, fmt: str, *, legs: nx.MultiDiGraph | None = None, grouped
               **graph_tables(legs, chosen or WHAT)}
     if "tables" in (chosen or WHAT):
         analyses = metric_tables(_required(grouped, "grouped"), _required(sizes, "sizes"), stress_fail=stress_fail,
-                                 pays=pays)
+                                 pays=pays, progress=progress)
         tables.update({name: frame for name, (frame, _meta) in analyses.items()})
+    progress(f"writing {path}")
     if fmt == "xlsx":
         return [_write_one(path, lambda target: _write_workbook(tables, target))]
     with staged(path) as staging:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from kg.metrics import centrality, circularity
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
 from kg.output import staged
+from kg.output.progress import Progress, silent
 from kg.views import report_charts, style
 from kg.views import report_sections as sections
 from kg.views.explorer import render_explorer
@@ -46,7 +46,6 @@ _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _CSP_SCRIPT_SRC = re.compile(r"script-src ([^;\"]*)")
 _CSP_HASH = re.compile(r"'sha256-[A-Za-z0-9+/=]+'")
 
-Progress = Callable[[str], None]
 
 
 # --- formatting for the template ---------------------------------------------------------------------------
@@ -210,7 +209,7 @@ def write_report(inputs: ReportInputs, path: str | Path, *, stress_fail: str = "
 def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: float = 0.4,
                  progress: Progress | None = None) -> Report:
     """Run every analysis the report shows on ``inputs`` (their settings are the legs'); nothing is written."""
-    say = progress or (lambda _msg: None)
+    say = progress or silent
     legs, grouped = inputs.legs, inputs.grouped
     names = {n: str(d.get("label", n)) for n, d in legs.nodes(data=True)}
     notes: list[str] = []

@@ -30,6 +30,7 @@ def run(graph: kg.KnowledgeGraph, *args: str):
 @pytest.mark.parametrize(("text", "line", "column", "reason"), [
     ("SELEC ?x WHERE { ?x ?p ?o }", 1, 1, "unexpected 'SELEC'"),
     ("SELECT ?x WHERE { ?x a foo:Deal }", 1, 24, "prefix 'foo:' is not declared"),
+    ("SELECT ?d WHERE { ?d a aikg:Deal ; foo:bar ?x }", 1, 36, "prefix 'foo:' is not declared"),
     ("SELECT ?x WHERE {\n  ?x ?p ?o .\n  ?x ?q }", 3, 3, "unexpected '?x'"),
     ("SELECT * WHERE { ?x ?p ?o } }", 1, 29, "unexpected '}'"),
     ("SELECT ?x WHERE { ?x ?p ?o } GROUP BY ?z", 1, 41, "the SELECT contains a variable that is unbound"),

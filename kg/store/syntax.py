@@ -55,7 +55,7 @@ def describe(text: str, message: str) -> SparqlSyntaxError:
     details = found.group(3) if found else message
     sentences = [part.strip() for part in re.split(r",\s*", details.replace("expected one of", "").replace(
         "expected", "")) if _SENTENCE.match(part.strip())]
-    if "Prefix not found" in sentences and (undeclared := _undeclared_prefix(text)) is not None:
+    if (undeclared := _undeclared_prefix(text)) is not None:  # Oxigraph does not always name this one
         (line, column), name = _line_column(text, undeclared[0]), undeclared[1]
         return SparqlSyntaxError(f"prefix '{name}:' is not declared (add PREFIX {name}: <...>)", text, line, column)
     sentences = [s for s in sentences if s != "Prefix not found"]

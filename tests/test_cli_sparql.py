@@ -109,12 +109,17 @@ def closed_port() -> int:
 
 
 class _Answers(http.server.BaseHTTPRequestHandler):
-    """404 for every request, or no answer at all under /slow."""
+    """404 for every request, 400 under /bad (as an endpoint refuses a query), no answer at all under /slow."""
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path.startswith("/slow"):
             self.server.release.wait(5)  # type: ignore[attr-defined]
+            return
+        if self.path.startswith("/bad"):
+            self.send_response(400)
+            self.end_headers()
+            self.wfile.write(b"query syntax error at line 2, column 1")
             return
         self.send_response(404)
         self.send_header("Content-Type", "text/plain")
@@ -155,6 +160,15 @@ def test_an_endpoint_that_refuses_or_stalls_says_so(real_graph, server) -> None:
                                     "Not Found: no such service"
     with pytest.raises(StoreError, match=r"^cannot query .*/slow: no answer within 0.3 s$"):
         RemoteStore(server + "/slow", timeout_s=0.3).query("ASK {}")
+
+
+def test_a_query_an_endpoint_refuses_is_placed_in_the_users_lines(real_graph, server) -> None:
+    result = run(real_graph, "sparql", "SELECT ?x\nWHERE { ?x ?p }", "--endpoint", server + "/bad")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: SPARQL syntax error at line 2, column 9: unexpected '?x'"
+    result = run(real_graph, "sparql", "SELECT * WHERE { ?x ?p ?o }", "--endpoint", server + "/bad")
+    assert result.exit_code == 1  # nothing wrong here: the endpoint's own answer stands
+    assert "it answered 400 Bad Request: query syntax error at line 2, column 1" in result.stderr
 
 
 def test_load_with_an_unreachable_endpoint_raises_one_line(closed_port) -> None:

@@ -29,8 +29,8 @@ import pyoxigraph as ox
 from kg.paths import QUERY_DIR
 from kg.rdf.formats import prologue, serialize
 from kg.records import names
-from kg.store.base import python_value
-from kg.store.syntax import SparqlSyntaxError
+from kg.store.base import StoreError, python_value
+from kg.store.syntax import SparqlSyntaxError, parse_error
 
 if TYPE_CHECKING:
     from kg.store.base import Store
@@ -197,6 +197,11 @@ def sparql(store: Store, text: str) -> pd.DataFrame | bool | Triples:
         result = store.query(prologue() + text)
     except SparqlSyntaxError as exc:
         raise exc.without_first_lines(1) from None
+    except StoreError as exc:  # a remote endpoint refused it: say where, in the user's lines, when we can tell
+        found = parse_error(prologue() + text) if exc.status == 400 else None
+        if found is None:
+            raise
+        raise found.without_first_lines(1) from None
     if result.boolean is not None:
         return result.boolean
     if result.term_triples or (not result.variables and not result.rows):

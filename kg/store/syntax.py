@@ -50,15 +50,13 @@ class SparqlSyntaxError(StoreError):
 
 def describe(text: str, message: str) -> SparqlSyntaxError:
     """The readable error for Oxigraph's ``message`` about the query ``text``."""
+    if (undeclared := _undeclared(text)) is not None:  # Oxigraph does not always name this one
+        return undeclared
     found = _POSITION.match(message)
     line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
     details = found.group(3) if found else message
     sentences = [part.strip() for part in re.split(r",\s*", details.replace("expected one of", "").replace(
-        "expected", "")) if _SENTENCE.match(part.strip())]
-    if (undeclared := _undeclared_prefix(text)) is not None:  # Oxigraph does not always name this one
-        (line, column), name = _line_column(text, undeclared[0]), undeclared[1]
-        return SparqlSyntaxError(f"prefix '{name}:' is not declared (add PREFIX {name}: <...>)", text, line, column)
-    sentences = [s for s in sentences if s != "Prefix not found"]
+        "expected", "")) if _SENTENCE.match(part.strip()) and part.strip() != "Prefix not found"]
     stopped = _rdflib_position(text)
     if stopped is not None and not sentences and stopped[0] <= _offset(text, line, column):
         (line, column), what = _line_column(text, stopped[0]), stopped[1]
@@ -66,6 +64,17 @@ def describe(text: str, message: str) -> SparqlSyntaxError:
     else:
         reason = "; ".join(s[0].lower() + s[1:] for s in sentences) or _short(details)
     return SparqlSyntaxError(reason, text, line, column)
+
+
+def parse_error(text: str) -> SparqlSyntaxError | None:
+    """The error in ``text`` found without a store (an undeclared prefix, or where rdflib's parser stops), for
+    a query a remote endpoint refused; None when neither finds one (the endpoint's own message then stands)."""
+    if (undeclared := _undeclared(text)) is not None:
+        return undeclared
+    if (stopped := _rdflib_position(text)) is not None:
+        (line, column), what = _line_column(text, stopped[0]), stopped[1]
+        return SparqlSyntaxError(f"unexpected {what}", text, line, column)
+    return None
 
 
 def _short(details: str) -> str:
@@ -81,6 +90,13 @@ def _offset(text: str, line: int, column: int) -> int:
 def _line_column(text: str, offset: int) -> tuple[int, int]:
     before = text[:offset]
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def _undeclared(text: str) -> SparqlSyntaxError | None:
+    if (found := _undeclared_prefix(text)) is None:
+        return None
+    (line, column), name = _line_column(text, found[0]), found[1]
+    return SparqlSyntaxError(f"prefix '{name}:' is not declared (add PREFIX {name}: <...>)", text, line, column)
 
 
 def _undeclared_prefix(text: str) -> tuple[int, str] | None:

@@ -350,6 +350,7 @@ def sparql(data: Path, out: Path, text: str, fmt: str | None, endpoint: str | No
     if text.endswith(".rq") and path.exists():
         text = path.read_text(encoding="utf-8")
     answer = _load(data, out, endpoint).sparql(text)
+    _display.stop()  # before printing with click.echo, which the display does not see
     if isinstance(answer, bool):
         click.echo(json.dumps({"boolean": answer}) if fmt == "json" else str(answer).lower())
     elif isinstance(answer, queries.Triples):

@@ -114,8 +114,9 @@ def test_the_workbook_reads_back_with_openpyxl_and_pandas(real_graph: kg.Knowled
         record = legs.graph["deals"][row[header.index("id")]]
         assert row[header.index("date")].date() == record["date"]  # a date cell, not text
         assert row[header.index("status")] == record["status"]
-    settings = dict(pd.read_excel(exported / "aikg.xlsx", sheet_name="settings").values)
-    assert settings["ranges"] == "midpoint"
+    settings = {(t, k): v for t, k, v in pd.read_excel(exported / "aikg.xlsx", sheet_name="settings").values}
+    assert settings[("all", "ranges")] == "midpoint"
+    assert settings[("stress_debtrank", "method")] == "debtrank" and ("cycles", "truncated") in settings
 
 
 def test_csv_files_read_back(real_graph: kg.KnowledgeGraph, exported: Path) -> None:

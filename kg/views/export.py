@@ -156,10 +156,15 @@ def _cell(value: Any) -> Any:
     return math.nan if found is None else found
 
 
-def settings_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
-    """What the exported figures rest on (as-of date, statuses counted, ranges, allocation), one row each."""
-    return pd.DataFrame([{"setting": k, "value": scalar(v)} for k, v in legs.graph.get("settings", {}).items()],
-                        columns=["setting", "value"])
+def settings_table(legs: nx.MultiDiGraph, analyses: Mapping[str, tuple[pd.DataFrame, dict[str, Any]]]
+                   ) -> pd.DataFrame:
+    """What the exported figures rest on, one row each: the projection's settings (as-of date, statuses
+    counted, ranges, allocation; table ``all``) and what each analysis states beside its rows (the
+    stress scenario and method, whether the cycles were cut short, organisations without a size, ...)."""
+    rows = [("all", k, scalar(v)) for k, v in legs.graph.get("settings", {}).items()]
+    rows += [(name, k, scalar(v)) for name, (_frame, meta) in analyses.items() for k, v in meta.items()
+             if k != "settings"]
+    return pd.DataFrame(rows, columns=["table", "setting", "value"])
 
 
 # --- writing -------------------------------------------------------------------------------------------------
@@ -196,12 +201,10 @@ def export(path: Path, fmt: str, *, legs: nx.MultiDiGraph | None = None, grouped
         graph = portable(legs if chosen[0] == "legs" else money_flows(legs), timeline=fmt == "gexf")
         writer: Callable[[nx.Graph, Path], None] = nx.write_gexf if fmt == "gexf" else nx.write_graphml
         return [_write_one(path, lambda target: writer(graph, target))]
-    tables = {"settings": settings_table(_required(legs, "legs")),
-              **graph_tables(legs, chosen or WHAT)}
-    if "tables" in (chosen or WHAT):
-        analyses = metric_tables(_required(grouped, "grouped"), _required(sizes, "sizes"), stress_fail=stress_fail,
-                                 pays=pays, progress=progress)
-        tables.update({name: frame for name, (frame, _meta) in analyses.items()})
+    analyses = metric_tables(_required(grouped, "grouped"), _required(sizes, "sizes"), stress_fail=stress_fail,
+                             pays=pays, progress=progress) if "tables" in (chosen or WHAT) else {}
+    tables = {"settings": settings_table(_required(legs, "legs"), analyses), **graph_tables(legs, chosen or WHAT),
+              **{name: frame for name, (frame, _meta) in analyses.items()}}
     progress(f"writing {path}")
     if fmt == "xlsx":
         return [_write_one(path, lambda target: _write_workbook(tables, target))]

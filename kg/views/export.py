@@ -47,17 +47,17 @@ class ExportError(ValueError):
 
 
 def scalar(value: Any) -> str | float | int | bool | None:
-    """``value`` as a value every format holds: None for unknown (None, NaN), ISO text for dates, lists
-    joined with ``"; "``, mappings as JSON, numbers other than counts and flags as floats.
+    """``value`` as a value every format holds: None for unknown (None, NaN, an empty list), ISO text for
+    dates, lists joined with ``"; "``, mappings as JSON text; text, numbers and flags as they are.
 
     >>> [scalar(v) for v in (["ai_lab", "company"], [], {"a": 1}, dt.date(2025, 11, 3), 3, float("nan"), True)]
     ['ai_lab; company', None, '{"a": 1}', '2025-11-03', 3, None, True]
     """
+    if isinstance(value, np.generic):  # numpy's numbers and flags as Python's
+        value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
+    if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.date):
         return value.isoformat()

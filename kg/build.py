@@ -27,7 +27,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -36,8 +36,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.output import naming
+from kg.output.progress import Progress, silent
 from kg.paths import ONTOLOGY_DIR
-from kg.rdf import namespaces as ns
+from kg.rdf.formats import serialize
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 from kg.records.fx import FxTable
 from kg.records.loader import Checker, data_files, fingerprint, open_checker
@@ -49,7 +50,6 @@ GRAPH_DIR, STORE_DIR, CURRENT, GENERATIONS, LOCK = "graph", "store", "current", 
 PARTIAL = ".partial"
 DATA_NT, DATA_TTL, DATA_JSONLD, MANIFEST = "aikg.nt", "aikg.ttl", "aikg.jsonld", "manifest.json"
 
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
     already holds a build of exactly these files, nothing is rebuilt. Quotes citing a seed file are
     checked against the files in ``seeds`` (default: :func:`kg.paths.seeds_folder`).
     """
-    say = progress or (lambda _msg: None)
+    say = progress or silent
     started = time.perf_counter()
     checker = open_checker(data, seeds)
     created = not out.exists()  # a failed first build leaves no folder behind
@@ -151,8 +151,9 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
         writer = TripleWriter(stream)
         builder = GraphBuilder(writer)
         rates: list[FxRate] = []
-        for folder, path in data_files(checker.root):
-            say(f"checking and converting {path.relative_to(checker.root)}")
+        files = list(data_files(checker.root))
+        for done, (folder, path) in enumerate(files):
+            say(f"checking and converting {path.relative_to(checker.root)}", done, len(files))
             records = checker.read(folder, path)
             if folder == "fx":
                 rates += records  # type: ignore[arg-type]
@@ -164,10 +165,10 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     warnings = checker.finish()
     if "ttl" in formats:
         say("writing Turtle")
-        _serialise(nt, graph / DATA_TTL, ox.RdfFormat.TURTLE)
+        _serialise(nt, graph / DATA_TTL, "ttl")
     if "jsonld" in formats:
         say("writing JSON-LD")
-        _serialise(nt, graph / DATA_JSONLD, ox.RdfFormat.JSON_LD)
+        _serialise(nt, graph / DATA_JSONLD, "jsonld")
     ids = checker.ids
     result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
                          organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
@@ -246,10 +247,8 @@ def is_current(data: Path, out: Path) -> bool:
     return built == build_fingerprint(data) and EmbeddedStore.is_current(out / STORE_DIR, built)
 
 
-def _serialise(nt: Path, target: Path, fmt: ox.RdfFormat) -> None:
-    prefixes = {k: v for k, v in ns.PREFIXES.items() if k != "rdf"}
-    ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), output=str(target), format=fmt,
-                 prefixes=prefixes)
+def _serialise(nt: Path, target: Path, fmt: str) -> None:
+    serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), fmt, str(target))
 
 
 def _write_manifest(path: Path, result: BuildResult) -> None:

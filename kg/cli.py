@@ -13,24 +13,30 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from rich.console import Console
+from rich.console import Console, RenderHook
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 import kg
 from kg import build as build_stage
+from kg.graph import report_paths
 from kg.ingest import api as ingest
 from kg.ingest.article import ArticleError
 from kg.ingest.batch import BatchError
 from kg.ingest.inbox import InboxError
 from kg.output import DISK_ERRNOS, os_errno
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
+from kg.rdf.formats import RDF_FORMATS
 from kg.records.problems import DataError
 from kg.records.vocab import Status
-from kg.store import queries
+from kg.store import StoreError, queries
+from kg.store.syntax import SparqlSyntaxError
 from kg.synth import synth as synth_data
 from kg.validate import validate as check_data
+from kg.views.export import FORMATS as EXPORT_FORMATS
+from kg.views.export import WHAT as EXPORT_WHAT
 from kg.views.formatting import terminal_text
 
 # Piped output is not cut to 80 columns.
@@ -64,7 +70,10 @@ def data_options(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> object:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _display.stop()
         except DataError as exc:
             for problem in exc.problems:
                 err_console.print(terminal_text(problem), markup=False, soft_wrap=True)
@@ -78,6 +87,12 @@ def data_options(func: Callable) -> Callable:
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(2)
         except build_stage.BuildBusy as exc:
+            err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
+            sys.exit(1)
+        except SparqlSyntaxError as exc:  # the line with a caret under the column, below the message
+            err_console.print(terminal_text(f"error: {exc}\n{exc.excerpt()}"), markup=False, soft_wrap=True)
+            sys.exit(2)
+        except StoreError as exc:  # an endpoint that cannot be reached or refuses: what, where, why
             err_console.print(f"[bold red]error:[/] {shown(exc)}", soft_wrap=True)
             sys.exit(1)
         except OSError as exc:
@@ -150,22 +165,63 @@ def emit_with_settings(frame: pd.DataFrame, fmt: str, title: str, about: dict, f
     emit(frame, fmt)
 
 
-def _progress() -> tuple[Callable[[str], None], Callable[[], None]]:
-    status = err_console.status("starting")
-    status.start()
-    return (lambda msg: status.update(msg)), status.stop
+class _Display:
+    """The progress display on stderr: a spinner, the step, a bar with how many of how many for a counted step,
+    and the time taken. Only on a terminal and unless ``aikg --quiet`` (or ``AIKG_QUIET=1``); it starts with
+    the first step reported and is gone before the command prints anything (see :class:`_ClearsDisplay`)."""
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.bar: Progress | None = None
+        self.message = ""
+
+    def __call__(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        if not (self.enabled and err_console.is_terminal):
+            return
+        if self.bar is None:
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                TextColumn("{task.fields[count]}"), TimeElapsedColumn(), console=err_console,
+                                transient=True, redirect_stdout=False, redirect_stderr=False)
+            self.bar.add_task("", total=None, count="")
+            self.bar.start()
+        self.bar.update(self.bar.task_ids[0], description=shown(message), completed=done or 0, total=total,
+                        count="" if total is None else f"{done or 0:,}/{total:,}")
+        if message != self.message:  # each step is drawn at least once, however fast
+            self.message = message
+            self.bar.refresh()
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+            self.message = ""
+
+
+class _ClearsDisplay(RenderHook):
+    """Whatever a command prints on standard output clears the progress display first."""
+
+    def process_renderables(self, renderables: list) -> list:
+        _display.stop()
+        return renderables
+
+
+_display = _Display()
+out_console.push_render_hook(_ClearsDisplay())
+
+
+def _progress() -> tuple[_Display, Callable[[], None]]:
+    return _display, _display.stop
 
 
 def _load(data: Path, out: Path, endpoint: str | None = None) -> kg.KnowledgeGraph:
-    say, stop = _progress()
-    try:
-        return kg.load(data, out, endpoint=endpoint, progress=say)
-    finally:
-        stop()
+    graph = kg.load(data, out, endpoint=endpoint, progress=_display)
+    _display("computing")
+    return graph
 
 
 def emit(frame: pd.DataFrame, fmt: str, title: str | None = None) -> None:
     """Print a DataFrame as a table, CSV, JSON or Markdown."""
+    _display.stop()
     if fmt == "csv":
         click.echo(terminal_text(frame.to_csv(index=False)), nl=False)
     elif fmt == "json":
@@ -203,8 +259,11 @@ def _markdown(frame: pd.DataFrame) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aikg")
-def main() -> None:
+@click.option("-q", "--quiet", is_flag=True, envvar="AIKG_QUIET",
+              help="No progress display (shown only on a terminal anyway; env AIKG_QUIET=1).")
+def main(quiet: bool) -> None:
     """aikg: a sourced knowledge graph of AI investment relationships."""
+    _display.enabled = not quiet
 
 
 def seeds_option(func: Callable) -> Callable:
@@ -298,14 +357,30 @@ def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[st
 @main.command()
 @data_options
 @click.argument("text")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS.choices, *RDF_FORMATS]), default=None,
+              help="SELECT: table (default), csv, json or md; CONSTRUCT and DESCRIBE: ttl (default), nt or jsonld.")
 @click.option("--endpoint", default=None, help="Run against this SPARQL 1.1 endpoint instead of the local store.")
-def sparql(data: Path, out: Path, text: str, fmt: str, endpoint: str | None) -> None:
-    """Run an ad-hoc SPARQL SELECT query given as TEXT or as the path of a .rq file."""
+def sparql(data: Path, out: Path, text: str, fmt: str | None, endpoint: str | None) -> None:
+    """Run an ad-hoc SPARQL query given as TEXT or as the path of a .rq file: SELECT prints a table, ASK
+    true or false, CONSTRUCT and DESCRIBE Turtle. The ontology's prefixes (aikg:, code:, id:, rdfs:,
+    skos:, schema:, ...) need no PREFIX lines."""
     path = Path(text)
     if text.endswith(".rq") and path.exists():
         text = path.read_text(encoding="utf-8")
-    emit(_load(data, out, endpoint).sparql(text), fmt)
+    answer = _load(data, out, endpoint).sparql(text)
+    _display.stop()  # before printing with click.echo, which the display does not see
+    if isinstance(answer, bool):
+        click.echo(json.dumps({"boolean": answer}) if fmt == "json" else str(answer).lower())
+    elif isinstance(answer, queries.Triples):
+        if fmt in FORMATS.choices and fmt != "json":
+            raise click.BadParameter(f"{fmt} is for SELECT; a CONSTRUCT or DESCRIBE prints ttl, nt or jsonld",
+                                     param_hint="--format")
+        click.echo(terminal_text(answer.serialize("jsonld" if fmt == "json" else fmt or "ttl")), nl=False)
+    elif fmt in RDF_FORMATS:
+        raise click.BadParameter(f"{fmt} is for CONSTRUCT and DESCRIBE; a SELECT prints table, csv, json or md",
+                                 param_hint="--format")
+    else:
+        emit(answer, fmt or "table")
 
 
 @main.command(name="synth")
@@ -315,7 +390,10 @@ def sparql(data: Path, out: Path, text: str, fmt: str, endpoint: str | None) -> 
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None, hidden=True)
 def synth(orgs: int, seed: int, out: Path, data: Path | None) -> None:
     """Write a synthetic data set of --orgs organisations (about 5 deals each) to --out."""
-    counts = synth_data(orgs, seed, out)
+    try:
+        counts = synth_data(orgs, seed, out, progress=_display)
+    finally:
+        _display.stop()
     out_console.print("wrote " + ", ".join(f"{v:,} {k}" for k, v in counts.items()) + f" to {shown(out)}/")
 
 
@@ -432,7 +510,7 @@ def stress(data: Path, out: Path, settings: dict, fail: str, pays: float | None,
 @click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True)
 def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> None:
     """Write every analysis as JSON and CSV into --out/metrics/."""
-    written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, **settings)
+    written = _load(data, out).metrics(out / "metrics", stress_fail=fail, pays=pays, progress=_display, **settings)
     out_console.print(f"wrote {len(written)} tables (JSON and CSV) to {shown(out / 'metrics')}/: {', '.join(written)}")
 
 
@@ -443,21 +521,25 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
 @click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True,
               help="Fraction of its commitments it pays in the stress scenario.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default: OUT/report.html; explorer.html is written beside it).")
+              help="HTML file to write (default: OUT/report.html, with OUT/explorer.html beside it; the explorer "
+                   "of a named FILE.html is FILE-explorer.html).")
 def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
     """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
     say, stop = _progress()
     try:
         result = kg.load(data, out, progress=say).build_report(stress_fail=fail, pays=pays, progress=say, **settings)
         say("writing the report")
-        path = result.write(output or out / "report.html")
+        path, explorer_name = report_paths(out, output)
+        result.write(path, explorer_name)
     finally:
         stop()
     for note in result.notes:
         err_console.print(f"[yellow]note:[/] {shown(note)}", soft_wrap=True)
     for label, text in result.summary():
         out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
-    out_console.print(f"wrote {shown(path)} and {shown(path.parent / 'explorer.html')}")
+    from kg.views.report import explorer_beside  # the report's modules load only when one is written
+
+    out_console.print(f"wrote {shown(path)} and {shown(explorer_beside(path, explorer_name))}")
 
 
 @main.command()
@@ -545,10 +627,10 @@ def run(data: Path, out: Path) -> None:
         say("validating (models and SHACL shapes)")
         report = graph.validate()
         say("computing the analyses")
-        written = graph.metrics(out / "metrics")
+        written = graph.metrics(out / "metrics", progress=say)
         say("writing the report and the explorer")
         result = graph.build_report(progress=say)
-        report_path = result.write(out / "report.html")
+        report_path = result.write(*report_paths(out, None))
         say("writing the stories")
         stories = graph.stories(out / "stories")
         summary = graph.stats()
@@ -753,3 +835,30 @@ def changes(data: Path, out: Path, since: str, until: str | None, fmt: str) -> N
     emit_with_settings(frame, fmt, "Changes as reported",
                        {"published after": first.isoformat(), "up to": (last or dt.date.today()).isoformat(),
                         "events": ", ".join(f"{k}: {v}" for k, v in frame["event"].value_counts().items())})
+
+
+
+@main.command(name="export")
+@data_options
+@settings_options
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True,
+              help="gexf or graphml (Gephi and other network tools), xlsx or csv (spreadsheets), nt, ttl or jsonld "
+                   "(the data graph).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="File to write (for csv: a folder, one file per table).")
+@click.option("--what", multiple=True, type=click.Choice(EXPORT_WHAT),
+              help="legs (organisations and deal legs; default of gexf and graphml), flows (money per pair), tables "
+                   "(the analyses); repeatable; xlsx and csv default to all three.")
+@click.option("--fail", default="openai", show_default=True, help="Organisation of the stress tables.")
+@click.option("--pays", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+              help="Fraction of its commitments it pays in the stress tables.")
+def export_command(data: Path, out: Path, settings: dict, fmt: str, output: Path, what: tuple[str, ...], fail: str,
+                   pays: float) -> None:
+    """Export the graph for Gephi (GEXF with a timeline), network tools (GraphML), spreadsheets (xlsx, CSV) or
+    RDF tools (N-Triples, Turtle, JSON-LD)."""
+    written = _load(data, out).export(output, fmt, what=what, stress_fail=fail, pays=pays, progress=_display,
+                                      **settings)
+    shown_paths = shown(output) + "/ (" + ", ".join(p.name for p in written) + ")" if fmt == "csv" else \
+        shown(written[0])
+    out_console.print(f"wrote {shown_paths}", soft_wrap=True)
+

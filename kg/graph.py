@@ -25,6 +25,7 @@ from kg.metrics import circularity, exposure, sizes
 from kg.metrics import concentration as concentration_stage
 from kg.metrics import stress as stress_stage
 from kg.metrics import timeline as timeline_stage
+from kg.output.progress import Progress, silent
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import observations as observation_stage
 from kg.projection import tables as projection_tables
@@ -68,8 +69,9 @@ class KnowledgeGraph:
         """Run the named query ``queries/NAME.rq`` with parameters bound safely."""
         return queries.run(self.store, name, **params)
 
-    def sparql(self, text: str) -> pd.DataFrame:
-        """Run an ad-hoc SELECT query; returns a DataFrame with typed columns."""
+    def sparql(self, text: str) -> pd.DataFrame | bool | queries.Triples:
+        """Run an ad-hoc query: SELECT → DataFrame with typed columns, ASK → bool, CONSTRUCT or DESCRIBE →
+        :class:`~kg.store.queries.Triples`; the ontology's prefixes need no PREFIX lines."""
         return queries.sparql(self.store, text)
 
     def push(self, graph_store_url: str) -> int:
@@ -272,12 +274,14 @@ class KnowledgeGraph:
                                        statuses=statuses, as_of=as_of, **options)
 
     def metrics(self, folder: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
-                **settings: Any) -> list[str]:
+                progress: Progress = silent, **settings: Any) -> list[str]:
         """Write every analysis as JSON and CSV into ``folder`` (default ``OUT/metrics``); returns the names."""
         from kg.metrics.export import write_metrics
 
+        progress("projecting the deals")
         return write_metrics(self.legs(group_subsidiaries=True, **settings), self.sizes(**settings),
-                             Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays)
+                             Path(folder or self.out / "metrics"), stress_fail=stress_fail, pays=pays,
+                             progress=progress)
 
     def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
                      bubble: bool = True, null_n: int = 500, **settings: Any) -> Any:
@@ -333,9 +337,37 @@ class KnowledgeGraph:
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:
-        """Write the analyst report (and ``explorer.html`` beside it); returns its path."""
+        """Write the analyst report to ``path`` (default ``OUT/report.html``) and the explorer beside it (named
+        after the report, see :func:`kg.views.report.explorer_beside`; ``OUT/explorer.html`` by default);
+        returns the report's path."""
         result = self.build_report(stress_fail=stress_fail, pays=pays, progress=progress, **settings)
-        return result.write(path or self.out / "report.html")
+        return result.write(*report_paths(self.out, path))
+
+    def export(self, path: Path | str, format: str = "gexf", *, what: Iterable[str] = (),
+               stress_fail: str = "openai", pays: float = 0.4, progress: Progress = silent,
+               **settings: Any) -> list[Path]:
+        """Write the legs or flows graph (GEXF, GraphML), the tables (xlsx, a folder of CSV files: the
+        organisations, deals, legs, sources, flows and analyses) or the data graph (nt, ttl, jsonld) to ``path``
+        (see :mod:`kg.views.export`); returns the files written."""
+        from kg.views import export as export_stage
+
+        chosen = tuple(what)
+        if format in export_stage.RDF_FORMATS:
+            return export_stage.export(Path(path), format, what=chosen,
+                                       data_graph=self.out / build_stage.GRAPH_DIR / build_stage.DATA_NT)
+        analyses = format in export_stage.TABLE_FORMATS and "tables" in (chosen or export_stage.WHAT)
+        progress("projecting the deals")
+        return export_stage.export(
+            Path(path), format, what=chosen, legs=self.legs(**settings), stress_fail=stress_fail, pays=pays,
+            progress=progress,
+            grouped=self.legs(group_subsidiaries=True, **settings) if analyses else None,
+            sizes=self.sizes(settings.get("as_of")) if analyses else None)
+
+
+def report_paths(out: Path, path: Path | str | None) -> tuple[Path, str | None]:
+    """The report's path and its explorer's file name: ``OUT/report.html`` and ``explorer.html`` by default;
+    for a path the caller names, the explorer is named after it (never a file the caller did not name)."""
+    return (Path(path), None) if path is not None else (out / "report.html", "explorer.html")
 
 
 def load(data: Path | str | None = None, out: Path | str | None = None, *, endpoint: str | None = None,

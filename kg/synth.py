@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
+from kg.output.progress import Progress, silent
 from kg.records.vocab import Basis, DealKind, Evidence, Metric, OrgType, Status
 
 DEALS_PER_ORG = 5
@@ -109,8 +110,9 @@ class _Generator:
                    "year": self.rng.randrange(2019, 2026), "claims": [claim]}
 
 
-def synth(orgs: int, seed: int, out: Path) -> dict[str, int]:
-    """Write a synthetic data set of ``orgs`` organisations into ``out``; returns record counts."""
+def synth(orgs: int, seed: int, out: Path, progress: Progress = silent) -> dict[str, int]:
+    """Write a synthetic data set of ``orgs`` organisations into ``out``; returns record counts. ``progress``
+    hears of each file of deals as it is written."""
     if orgs < 2:
         raise ValueError("a synthetic data set needs at least 2 organisations")
     gen = _Generator(orgs, seed)
@@ -121,8 +123,12 @@ def synth(orgs: int, seed: int, out: Path) -> dict[str, int]:
     fx = [{"currency": c, "date": d, "usd_per_unit": r, "source": "src-000000", "quote": f"Synthetic {c} rate."}
           for c, d, r in _FX]
     (out / "fx" / "rates.yaml").write_text(_lines(fx), encoding="utf-8")
+    progress("generating deals")
     deals = list(gen.deals())
-    for n, start in enumerate(range(0, len(deals), CHUNK)):
+    chunks = range(0, len(deals), CHUNK)
+    for n, start in enumerate(chunks):
+        progress(f"writing deals/synthetic-{n:03d}.yaml", n, len(chunks))
         (out / "deals" / f"synthetic-{n:03d}.yaml").write_text(_lines(deals[start:start + CHUNK]), encoding="utf-8")
+    progress("writing observations")
     (out / "observations" / "synthetic.yaml").write_text(_lines(gen.observations()), encoding="utf-8")
     return {"organisations": orgs, "sources": gen.sources, "deals": len(deals), "observations": orgs}

@@ -250,11 +250,31 @@ def test_hostile_strings_are_escaped(tmp_path: Path) -> None:
 def test_write_report_writes_both_pages_as_utf8(built: tuple[kg.KnowledgeGraph, Path], tmp_path: Path) -> None:
     path = built[0].report(tmp_path / "sub" / "report.html", stress_fail="alpha-lab")
     assert path == tmp_path / "sub" / "report.html"
-    explorer = (tmp_path / "sub" / "explorer.html").read_text(encoding="utf-8")
+    explorer = (tmp_path / "sub" / "report-explorer.html").read_text(encoding="utf-8")
     assert explorer.startswith("<!DOCTYPE html>")
     page = path.read_bytes().decode("utf-8")
     assert '<meta charset="utf-8">' in page
-    assert 'href="explorer.html"' in page
+    assert 'href="report-explorer.html"' in page
+
+
+def test_a_named_report_never_replaces_a_file_the_user_did_not_name(built: tuple[kg.KnowledgeGraph, Path],
+                                                                   tmp_path: Path) -> None:
+    graph, root = built
+    mine = tmp_path / "explorer.html"
+    mine.write_text("my own explorer", encoding="utf-8")
+    args = ["report", "--data", str(root / "data"), "--out", str(tmp_path / "out"), "--fail", "alpha-lab"]
+    result = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "report.html")])
+    assert result.exit_code == 0, result.output
+    assert mine.read_text(encoding="utf-8") == "my own explorer"
+    wrote = f"wrote {tmp_path / 'report.html'} and {tmp_path / 'report-explorer.html'}"
+    assert wrote in " ".join(result.output.split())
+    assert 'href="report-explorer.html"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+    spaced = graph.report(tmp_path / "q3 report.html", stress_fail="alpha-lab")
+    assert 'href="q3%20report-explorer.html"' in spaced.read_text(encoding="utf-8")
+    assert (tmp_path / "q3 report-explorer.html").is_file()
+    # aikg's own output folder keeps its names: OUT/report.html and OUT/explorer.html
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.html")) == ["explorer.html", "report.html"]
 
 
 def test_missing_stress_subject_and_empty_dates_still_render(built: tuple[kg.KnowledgeGraph, Path]) -> None:
@@ -279,7 +299,7 @@ def test_cli_report(built: tuple[kg.KnowledgeGraph, Path]) -> None:
     assert "top exposure: Beta Cloud to Alpha Lab: $48B at risk" in result.output
     page = target.read_text(encoding="utf-8")
     assert "Alpha Lab pays only 50% of what it owes" in page
-    assert (root / "cli" / "explorer.html").is_file()
+    assert (root / "cli" / "r-explorer.html").is_file() and not (root / "cli" / "explorer.html").exists()
 
 
 # --- charts --------------------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import tempfile
 from pathlib import Path
 
+import networkx as nx
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -76,6 +78,21 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
         record = records[shown["id"]]
         assert _close(shown["total"].get("usd"), record["amount_usd"]), shown["id"]
         assert (shown["status"], shown["date"]) == (record["status"], record["date"].isoformat()), shown["id"]
+    # the exports: the deals sheet of the workbook, and each leg of the GEXF file with its deal's figure
+    with tempfile.TemporaryDirectory() as tmp:
+        graph.export(Path(tmp) / "x.xlsx", "xlsx", what=["legs"], statuses=ALL)
+        sheet = pd.read_excel(Path(tmp) / "x.xlsx", sheet_name="deals")
+        graph.export(Path(tmp) / "x.gexf", "gexf", statuses=ALL)
+        gexf = nx.read_gexf(Path(tmp) / "x.gexf")
+    assert len(sheet) == len(records)
+    for row in sheet.to_dict("records"):
+        record = records[row["id"]]
+        assert _close(_num(row["amount_usd"]), record["amount_usd"]), row["id"]
+        assert (row["status"], row["date"].date()) == (record["status"], record["date"]), row["id"]
+    for _u, _v, leg in gexf.edges(data=True):
+        record = records[leg["deal"]]
+        assert _close(_num(leg.get("deal_amount_usd")), record["amount_usd"]), leg["deal"]
+        assert (leg["status"], leg["date"], leg["start"]) == (record["status"], *[record["date"].isoformat()] * 2)
     # the CLI (JSON of a named query), for the deals of the busiest organisation
     busiest = max(legs.nodes, key=legs.degree)
     result = CliRunner().invoke(main, ["query", "deals_of_org", "-p", f"org={busiest}", "--format", "json",

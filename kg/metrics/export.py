@@ -13,6 +13,7 @@ import pandas as pd
 from kg.metrics import centrality, circularity, concentration, exposure, stress
 from kg.metrics.sizes import Size
 from kg.output import staged
+from kg.output.progress import Progress, silent
 from kg.records.names import resolve
 
 MAJOR_LABS = ("openai", "anthropic", "xai", "mistral-ai")
@@ -26,25 +27,31 @@ def _write(frame: pd.DataFrame, folder: Path, name: str, meta: dict[str, Any]) -
 
 
 def write_metrics(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path, *, stress_fail: str = "openai",
-                  pays: float = 0.4) -> list[str]:
+                  pays: float = 0.4, progress: Progress = silent) -> list[str]:
     """Write exposure to the major labs, concentration, cycles, centrality and stress tests; returns names.
 
     ``grouped`` is the projection with subsidiaries merged into their groups (its settings are stated in
     every file); ``sizes`` the organisations' sizes as of its date. The files replace those in ``folder``
     only once all are written (see :func:`kg.output.staged`).
     """
+    tables = metric_tables(grouped, sizes, stress_fail=stress_fail, pays=pays, progress=progress)
     with staged(folder) as staging:
-        return _write_all(grouped, sizes, staging, stress_fail, pays)
+        return [_write(frame, staging, name, meta) for name, (frame, meta) in tables.items()]
 
 
-def _write_all(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path, stress_fail: str,
-               pays: float) -> list[str]:
+def metric_tables(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], *, stress_fail: str = "openai",
+                  pays: float = 0.4, progress: Progress = silent) -> dict[str, tuple[pd.DataFrame, dict[str, Any]]]:
+    """Every analysis :func:`write_metrics` writes, by file name: its table and what it states beside the rows
+    (the settings, and each analysis' own parameters); ``progress`` hears of each analysis as it starts."""
     base = {"settings": grouped.graph["settings"]}
     sized = dict(sizes)
-    written = []
+    tables: dict[str, tuple[pd.DataFrame, dict[str, Any]]] = {}
     labs = [x for x in MAJOR_LABS if x in grouped]
+    steps = len(labs) + 6  # exposures, concentration, cycles, centrality, three stress tests
     for lab in labs:
-        written.append(_write(exposure.exposed_to(grouped, sized, lab), folder, f"exposed_to_{lab}", base))
+        progress(f"who is exposed to {lab}", len(tables), steps)
+        tables[f"exposed_to_{lab}"] = (exposure.exposed_to(grouped, sized, lab), base)
+    progress("concentration", len(labs), steps)
     rows = []
     for lab in labs:
         c = concentration.concentration(grouped, lab, "funders")
@@ -53,17 +60,20 @@ def _write_all(grouped: nx.MultiDiGraph, sizes: Mapping[str, Size], folder: Path
     market = concentration.concentration(grouped, None, "market")
     rows.append({"subject": "market", "kind": "market", "hhi": market.hhi, "label": market.label,
                  "top1": market.top1, "top3": market.top3, "undisclosed": market.undisclosed})
-    written.append(_write(pd.DataFrame(rows), folder, "concentration", base))
+    tables["concentration"] = (pd.DataFrame(rows), base)
+    progress("circular deals", len(labs) + 1, steps)
     cycles = circularity.find_cycles(grouped, group_subsidiaries=False)
     meta = {**base, "max_len": cycles.max_len, "max_cycles": cycles.max_cycles, "truncated": cycles.truncated}
-    written.append(_write(cycles.table, folder, "cycles", meta))
-    written.append(_write(cycles.legs, folder, "cycle_legs", meta))
+    tables["cycles"] = (cycles.table, meta)
+    tables["cycle_legs"] = (cycles.legs, meta)
+    progress("centrality", len(labs) + 2, steps)
     ranked = centrality.centrality(grouped)
-    written.append(_write(ranked, folder, "centrality", {**base, "betweenness": ranked.attrs.get("betweenness")}))
+    tables["centrality"] = (ranked, {**base, "betweenness": ranked.attrs.get("betweenness")})
     subject = resolve(grouped, stress_fail)
-    for method in ("debtrank", "eisenberg-noe", "rogers-veraart"):
+    for done, method in enumerate(("debtrank", "eisenberg-noe", "rogers-veraart"), len(labs) + 3):
+        progress(f"stress test ({method})", done, steps)
         result = stress.stress(grouped, sized, subject, pays=pays, method=method)  # type: ignore[arg-type]
         meta = {**base, "scenario": result.scenario, "method": result.method, "parameters": result.parameters,
                 "rounds": result.rounds, "unsized": result.unsized}
-        written.append(_write(result.table, folder, f"stress_{method.replace('-', '_')}", meta))
-    return written
+        tables[f"stress_{method.replace('-', '_')}"] = (result.table, meta)
+    return tables

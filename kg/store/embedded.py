@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.store.base import Binding, QueryResult, StoreError, _csv_table, _result_from, bind_with_values
+from kg.store.syntax import describe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -167,13 +168,13 @@ class EmbeddedStore:
             # result iterator is used from another thread (pyo3 "unsendable")
             return _result_from(self.raw.query(sparql, **kwargs))
         except SyntaxError as exc:
-            raise StoreError(f"SPARQL syntax error: {exc}") from None
+            raise describe(sparql, str(exc)) from None
 
     def table(self, sparql: str) -> pd.DataFrame:
         try:
             body = self.raw.query(sparql).serialize(format=ox.QueryResultsFormat.CSV)
         except SyntaxError as exc:
-            raise StoreError(f"SPARQL syntax error: {exc}") from None
+            raise describe(sparql, str(exc)) from None
         return _csv_table(body)
 
     def triple_count(self) -> int:

@@ -24,9 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyoxigraph as ox
 
 from kg.paths import QUERY_DIR
+from kg.rdf.formats import prologue, serialize
 from kg.records import names
+from kg.store.base import StoreError, python_value
+from kg.store.syntax import SparqlSyntaxError, parse_error
 
 if TYPE_CHECKING:
     from kg.store.base import Store
@@ -168,9 +172,46 @@ def resolve_org(store: Store, org: str) -> str:
     return names.lookup(((str(n), str(i)) for n, i in rows), org)
 
 
-def sparql(store: Store, text: str) -> pd.DataFrame:
-    """An ad-hoc SELECT query on ``store`` as a DataFrame with typed columns."""
-    result = store.query(text)
+@dataclass(frozen=True)
+class Triples:
+    """The answer to a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[ox.Triple]
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def serialize(self, fmt: str = "ttl") -> str:
+        """The triples as Turtle (``ttl``), N-Triples (``nt``) or JSON-LD (``jsonld``), with aikg's prefixes."""
+        return (serialize(self.triples, fmt) or b"").decode("utf-8")
+
+    def frame(self) -> pd.DataFrame:
+        """One row per triple: ``subject``, ``predicate``, ``object`` as Python values (see :func:`python_value`)."""
+        rows = [tuple(python_value(x) for x in (t.subject, t.predicate, t.object)) for t in self.triples]
+        return pd.DataFrame(rows, columns=["subject", "predicate", "object"])
+
+
+def sparql(store: Store, text: str) -> pd.DataFrame | bool | Triples:
+    """An ad-hoc query on ``store``: a SELECT's rows as a DataFrame with typed columns, an ASK's answer as a
+    bool, a CONSTRUCT's or DESCRIBE's triples as :class:`Triples`.
+
+    The ontology's prefixes (``aikg:``, ``code:``, ``id:``, ``rdfs:``, ``skos:``, ``schema:``, ...; see
+    :mod:`kg.rdf.namespaces`) are declared before the text, so it needs no PREFIX lines for them; a
+    syntax error is a :class:`~kg.store.syntax.SparqlSyntaxError` with its line and column in ``text``.
+    """
+    try:
+        result = store.query(prologue() + text)
+    except SparqlSyntaxError as exc:
+        raise exc.without_first_lines(1) from None
+    except StoreError as exc:  # a remote endpoint refused it: say where, in the user's lines, when we can tell
+        found = parse_error(prologue() + text) if exc.status == 400 else None
+        if found is None:
+            raise
+        raise found.without_first_lines(1) from None
+    if result.boolean is not None:
+        return result.boolean
+    if result.term_triples or (not result.variables and not result.rows):
+        return Triples(result.term_triples)
     return to_dataframe(result.variables, result.rows)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,28 @@ class RemoteStore:
 
     def _request(self, url: str, data: bytes | None, headers: dict[str, str], method: str):
         request = urllib.request.Request(url, data=data, headers={**self.headers, **headers}, method=method)
+        return urllib.request.urlopen(request, timeout=self.timeout_s)  # scheme checked in __init__
+
+    @contextlib.contextmanager
+    def _talking(self, what: str, url: str) -> Iterator[None]:
+        """A failure of the exchange inside as one line: what was asked, of which URL, and why it failed."""
         try:
-            return urllib.request.urlopen(request, timeout=self.timeout_s)  # scheme checked in __init__
+            yield
         except urllib.error.HTTPError as exc:
             body = exc.read(2000).decode("utf-8", "replace").strip()
-            raise StoreError(f"{url} answered {exc.code}: {body}", exc.code) from None
+            said = ": " + " ".join(body.splitlines()[0].split())[:300] if body else ""
+            raise StoreError(f"cannot {what} {url}: it answered {exc.code} {exc.reason}{said}", exc.code) from None
         except urllib.error.URLError as exc:
-            raise StoreError(f"cannot reach {url}: {exc.reason}") from None
+            raise StoreError(f"cannot {what} {url}: {self._why(exc.reason)}") from None
+        except (OSError, http.client.HTTPException) as exc:  # a timeout or a dropped connection while reading
+            raise StoreError(f"cannot {what} {url}: {self._why(exc)}") from None
+
+    def _why(self, reason: object) -> str:
+        if isinstance(reason, TimeoutError):
+            return f"no answer within {self.timeout_s:g} s"
+        if isinstance(reason, OSError) and reason.strerror:
+            return reason.strerror[0].lower() + reason.strerror[1:]
+        return str(reason) or type(reason).__name__
 
     def query(
         self,
@@ -57,7 +73,8 @@ class RemoteStore:
         params += [("named-graph-uri", g) for g in named_graph_uris or ()]
         url = self.endpoint_url + ("?" + urllib.parse.urlencode(params) if params else "")
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT}
-        with self._request(url, text.encode("utf-8"), headers, "POST") as response:
+        with self._talking("query", self.endpoint_url), self._request(url, text.encode("utf-8"), headers,
+                                                                       "POST") as response:
             body = response.read()
             media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             truncated = response.headers.get("X-aikg-truncated", "").lower() == "true"
@@ -78,8 +95,10 @@ class RemoteStore:
 
     def table(self, sparql: str) -> pd.DataFrame:
         headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "text/csv"}
-        with self._request(self.endpoint_url, sparql.encode("utf-8"), headers, "POST") as response:
-            return _csv_table(response.read())
+        with self._talking("query", self.endpoint_url), \
+                self._request(self.endpoint_url, sparql.encode("utf-8"), headers, "POST") as response:
+            body = response.read()
+        return _csv_table(body)
 
     def triple_count(self) -> int:
         """Number of triples in all graphs (quads)."""
@@ -98,6 +117,7 @@ class RemoteStore:
         headers = {"Content-Type": "application/n-triples", "Content-Length": str(path.stat().st_size)}
         with (
             open(path, "rb") as stream,
+            self._talking("send the graph to", url),
             contextlib.closing(
                 self._request(url, stream, headers, "PUT" if replace else "POST")  # type: ignore[arg-type]
             ) as response,

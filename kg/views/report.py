@@ -5,7 +5,7 @@ projection under one set of settings: as-of date, statuses counted, how ranges c
 (:mod:`kg.views.report_sections`, :mod:`kg.views.report_charts`);
 :meth:`Report.render` turns them into one self-contained UTF-8 page (``templates/report.html.j2``) with static
 SVG charts (:mod:`kg.views.charts`) and the explorer embedded as an ``<iframe srcdoc>``; :meth:`Report.write`
-writes it and the explorer as a sibling ``explorer.html``.
+writes it and the explorer beside it (``explorer.html`` in aikg's output folder, else named after the report).
 
 Safety is the explorer's: autoescaping Jinja for every string from data, URLs kept only when http(s), no
 script of the report's own, and a Content-Security-Policy without network access whose only scripts are the
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
@@ -31,13 +31,14 @@ from kg.metrics import centrality, circularity
 from kg.metrics.export import MAJOR_LABS
 from kg.metrics.stress import METHODS
 from kg.output import staged
+from kg.output.progress import Progress, silent
 from kg.views import report_bubble, report_charts, style
 from kg.views import report_sections as sections
 from kg.views.explorer import render_explorer
 from kg.views.formatting import format_amount, format_usd, number
 from kg.views.report_sections import ReportInputs
 
-__all__ = ["MAIN_PROVIDERS", "Report", "ReportInputs", "build_report", "write_report"]
+__all__ = ["MAIN_PROVIDERS", "Report", "ReportInputs", "build_report", "explorer_beside", "write_report"]
 
 MAIN_PROVIDERS = ("microsoft", "amazon", "oracle", "coreweave", "google")
 EXPLORER_FILE = "explorer.html"
@@ -45,7 +46,6 @@ _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _CSP_SCRIPT_SRC = re.compile(r"script-src ([^;\"]*)")
 _CSP_HASH = re.compile(r"'sha256-[A-Za-z0-9+/=]+'")
 
-Progress = Callable[[str], None]
 
 
 # --- formatting for the template ---------------------------------------------------------------------------
@@ -155,14 +155,30 @@ class Report:
             methods=METHODS,
         )
 
-    def write(self, path: str | Path) -> Path:
-        """Write the report to ``path`` and the explorer to ``explorer.html`` beside it (UTF-8), both or
-        neither; returns ``path``."""
+    def write(self, path: str | Path, explorer_name: str | None = None) -> Path:
+        """Write the report to ``path`` and the explorer beside it (UTF-8), both or neither; returns ``path``.
+
+        The explorer's file is ``explorer_name``, else named after the report (:func:`explorer_beside`), so
+        writing a report never replaces a file the caller did not name.
+        """
         target = Path(path)
+        explorer = explorer_beside(target, explorer_name)
         with staged(target.parent) as staging:
-            (staging / EXPLORER_FILE).write_text(self.explorer_html, encoding="utf-8")
-            (staging / target.name).write_text(self.render(), encoding="utf-8")
+            (staging / explorer.name).write_text(self.explorer_html, encoding="utf-8")
+            (staging / target.name).write_text(self.render(quote(explorer.name)), encoding="utf-8")
         return target
+
+
+def explorer_beside(report: Path, name: str | None = None) -> Path:
+    """Where :meth:`Report.write` puts the explorer of the report ``report``: ``name`` beside it, else the
+    report's name with ``-explorer`` added, which no other report or explorer of aikg's is called.
+
+    >>> explorer_beside(Path("x/q3 report.html")).name
+    'q3 report-explorer.html'
+    >>> explorer_beside(Path("out/report.html"), EXPLORER_FILE).name
+    'explorer.html'
+    """
+    return report.with_name(name or f"{report.stem}-explorer{report.suffix or '.html'}")
 
 
 def _environment() -> jinja2.Environment:
@@ -183,7 +199,8 @@ def _environment() -> jinja2.Environment:
 
 def write_report(inputs: ReportInputs, path: str | Path, *, stress_fail: str = "openai", pays: float = 0.4,
                  progress: Progress | None = None) -> Path:
-    """Build the report from ``inputs`` and write it to ``path`` (and ``explorer.html`` beside it)."""
+    """Build the report from ``inputs`` and write it to ``path`` (and the explorer beside it, see
+    :func:`explorer_beside`)."""
     report = build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
     if progress:
         progress(f"writing {path}")
@@ -193,7 +210,7 @@ def write_report(inputs: ReportInputs, path: str | Path, *, stress_fail: str = "
 def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: float = 0.4,
                  progress: Progress | None = None) -> Report:
     """Run every analysis the report shows on ``inputs`` (their settings are the legs'); nothing is written."""
-    say = progress or (lambda _msg: None)
+    say = progress or silent
     legs, grouped = inputs.legs, inputs.grouped
     names = {n: str(d.get("label", n)) for n, d in legs.nodes(data=True)}
     notes: list[str] = []

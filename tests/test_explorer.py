@@ -127,8 +127,8 @@ def test_only_http_urls_survive() -> None:
     assert safe_url("http://ok.example/path?q=1") == "http://ok.example/path?q=1"
 
 
-def test_notebook_wrapper_is_an_escaped_srcdoc_iframe() -> None:
-    wrapped = explorer_html_for_notebook(hostile_graph(), height=500)
+def test_standalone_notebook_output_is_an_escaped_srcdoc_iframe() -> None:
+    wrapped = explorer_html_for_notebook(hostile_graph(), height=500, standalone=True)
     markup = wrapped._repr_html_()
     assert markup.startswith('<iframe srcdoc="') and markup.endswith("></iframe>")
     srcdoc = re.match(r'<iframe srcdoc="([^"]*)"', markup).group(1)
@@ -208,6 +208,7 @@ def test_config_lists_filters_and_initial_state() -> None:
         "as_of_day": (date(2024, 6, 30) - date(1970, 1, 1)).days,
         "kinds": ["funding_round"],
         "statuses": ["closed", "committed"],
+        "shown": None,  # a small graph opens on every organisation
     }
     assert [k["code"] for k in cfg["kinds"]][:2] == ["equity_investment", "funding_round"]
     assert {s["code"] for s in cfg["statuses"]} == {

@@ -146,18 +146,20 @@ window.aikgExplorerBoot = function (prefix) {
   function applyEmphasis() {
     emphasis = computeEmphasis();
     var nu = [], eu = [];
-    nodes.forEach(function (n) {
-      var fade = emphasis !== null && !emphasis.nodes.has(n.id);
-      if (fade === fadedN.has(n.id)) return;
-      if (fade) fadedN.add(n.id); else fadedN.delete(n.id);
-      nu.push({ id: n.id, opacity: fade ? 0.15 : 1, font: { color: fade ? FADED_FONT : FONT } });
+    // Only what is drawn: a hidden node or line gets its fade when it is shown again (thousands of updates
+    // to hidden lines would cost a second on a big view).
+    visN.forEach(function (id) {
+      var fade = emphasis !== null && !emphasis.nodes.has(id);
+      if (fade === fadedN.has(id)) return;
+      if (fade) fadedN.add(id); else fadedN.delete(id);
+      nu.push({ id: id, opacity: fade ? 0.15 : 1, font: { color: fade ? FADED_FONT : FONT } });
     });
-    edges.forEach(function (e) {
-      var fade = emphasis !== null && !emphasis.edges.has(e.id);
-      if (fade === fadedE.has(e.id)) return;
-      if (fade) fadedE.add(e.id); else fadedE.delete(e.id);
-      var c = baseColour(e);
-      eu.push({ id: e.id, color: { color: c, highlight: c, hover: c, opacity: fade ? 0.08 : 1 } });
+    visE.forEach(function (id) {
+      var fade = emphasis !== null && !emphasis.edges.has(id);
+      if (fade === fadedE.has(id)) return;
+      if (fade) fadedE.add(id); else fadedE.delete(id);
+      var c = baseColour(edges.get(id));
+      eu.push({ id: id, color: { color: c, highlight: c, hover: c, opacity: fade ? 0.08 : 1 } });
     });
     if (nu.length) nodes.update(nu);
     if (eu.length) edges.update(eu);

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from browser_support import Probe, needs_chromium
+from test_explorer_reading import OVERLAPS
 
 import kg
 from kg.synth import synth
 from kg.views.explorer_data import build_view
-from test_explorer_reading import OVERLAPS
 
 pytestmark = needs_chromium
 

@@ -217,7 +217,9 @@ class ExplorerHTML:
             )
         library = "" if _library_shown else notebook_library()._repr_html_()
         prefix = f"aikg{uuid.uuid4().hex[:10]}-"
-        return library + _render("explorer_notebook.html.j2", self.view, p=prefix, p_json=Markup(json.dumps(prefix)),
+        # The prefix is hex and dashes, so its JSON is safe in a <script>.
+        return library + _render("explorer_notebook.html.j2", self.view, p=prefix,
+                                 p_json=Markup(json.dumps(prefix)),  # noqa: S704
                                  height=f"{int(self.height)}px", missing=_NO_LIBRARY)
 
     def save(self, path: str | Path) -> Path:

@@ -303,21 +303,32 @@ def page_config(
 
 CORE_SIZE = 25  # organisations whose partners a big view opens on
 CORE_ABOVE = 300  # a view of more organisations than this opens on its core
+CORE_MAX = 250  # at most this many organisations in the first view (hubs can have hundreds of partners)
 
 
 def core_of(
     kept: set[str], flows: Mapping[str, float], size: int, edges: Iterable[Mapping[str, Any]]
 ) -> list[str] | None:
     """What a big view opens on: the ``size`` organisations with the most deal flow and their partners along
-    the drawn ``edges`` (not "Other …" groups); None when there are at most ``CORE_ABOVE`` organisations."""
+    the drawn ``edges`` (not "Other …" groups), the partners with the most flow first, at most ``CORE_MAX``
+    in all; None when there are at most ``CORE_ABOVE`` organisations (the view opens on all of them)."""
     if size == 0 or len(kept) <= CORE_ABOVE:
         return None
-    top = sorted(kept, key=lambda n: (-flows.get(n, 0.0), str(n)))[:size]
-    chosen = dict.fromkeys(top)
-    hubs = set(top)
+
+    def by_flow(node: str) -> tuple[float, str]:
+        return -flows.get(node, 0.0), str(node)
+
+    top = sorted(kept, key=by_flow)[:size]
+    partners: dict[str, set[str]] = {hub: set() for hub in top}
     for e in edges:
-        if e["p"] and e["from"] in kept and e["to"] in kept and (e["from"] in hubs or e["to"] in hubs):
-            chosen.update(dict.fromkeys((e["from"], e["to"])))
+        if e["p"] and e["from"] in kept and e["to"] in kept:
+            for a, b in ((e["from"], e["to"]), (e["to"], e["from"])):
+                if a in partners:
+                    partners[a].add(b)
+    chosen = dict.fromkeys(top)
+    for hub in top:  # the biggest hubs' partners first, while there is room
+        for partner in sorted(partners[hub] - set(chosen), key=by_flow)[: max(0, CORE_MAX - len(chosen))]:
+            chosen[partner] = None
     return list(chosen)
 
 

@@ -398,8 +398,9 @@ def build_view(
     opened = core_of(kept, flows, core, edge_records)
     initial["shown"] = opened
     # "Other …" groups touch nearly everyone: left out of the forces, they go to the outer ring.
+    radius = {n: style.node_size(flows.get(n, 0.0)) for n in kept}
     positions = layout(vis_ids, ((e["from"], e["to"]) for e in edge_records if e["p"] and not e.get("agg")),
-                       core=opened)
+                       core=opened, radius=radius)
 
     net = new_network()
     orgs = add_org_nodes(net, G, kept, flows, deals, positions)

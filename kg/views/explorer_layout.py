@@ -10,6 +10,7 @@ from typing import Any
 
 import igraph
 import networkx as nx
+import numpy as np
 
 from kg.views import style
 from kg.views.formatting import (
@@ -106,7 +107,11 @@ def _component_layout(graph: igraph.Graph, seed: int) -> list[tuple[float, float
 
 
 def layout(
-    node_ids: list[str], pairs: Iterable[tuple[str, str]], seed: int = 7, core: Iterable[str] | None = None
+    node_ids: list[str],
+    pairs: Iterable[tuple[str, str]],
+    seed: int = 7,
+    core: Iterable[str] | None = None,
+    radius: Mapping[str, float] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Positions for vis (physics stays off).
 
@@ -115,7 +120,8 @@ def layout(
     so small islands do not drift off and shrink the main component when the view fits. With ``core`` (the
     organisations the page opens on): the core is laid out alone, so it is spread as if nothing else existed,
     and everyone else is placed around it by Fruchterman–Reingold with the core held still (see
-    :func:`around_core`).
+    :func:`around_core`). With ``radius`` (px per node), a view or core of at most ``SEPARATE_UP_TO`` nodes
+    is then pushed apart until no two dots overlap (:func:`separate`).
     """
     if not node_ids:
         return {}
@@ -125,7 +131,7 @@ def layout(
     if core_set and len(core_set) < len(node_ids):
         core_ids = [n for n in node_ids if n in core_set]
         inside = layout(core_ids, ((node_ids[a], node_ids[b]) for a, b in edges
-                                   if node_ids[a] in core_set and node_ids[b] in core_set), seed)
+                                   if node_ids[a] in core_set and node_ids[b] in core_set), seed, radius=radius)
         return around_core(node_ids, edges, inside, seed)
     graph = igraph.Graph(n=len(node_ids), edges=edges)
     parts = sorted(graph.connected_components(), key=lambda c: (-len(c), c[0]))
@@ -146,7 +152,41 @@ def layout(
             positions[node_ids[vertex]] = (x + cx, y + cy)
         x += w + gap
         row_height = max(row_height, h)
+    if radius is not None and len(positions) <= SEPARATE_UP_TO:
+        positions = separate(positions, radius)
     return _centred(positions)
+
+
+SEPARATE_UP_TO = 400  # nodes; the pass compares every pair
+
+
+def separate(
+    positions: Mapping[str, tuple[float, float]], radius: Mapping[str, float], gap: float = 8.0, rounds: int = 60
+) -> dict[str, tuple[float, float]]:
+    """Push overlapping dots apart: each round moves both dots of every pair closer than their radii plus
+    ``gap`` half the shortfall away from each other, until none overlap (or ``rounds`` are done).
+    Force layouts space nodes by edges, not by the size vis draws them at, so big hubs land on each other.
+
+    >>> out = separate({"a": (0.0, 0.0), "b": (5.0, 0.0)}, {"a": 10.0, "b": 10.0}, gap=0.0)
+    >>> round(out["b"][0] - out["a"][0], 3)
+    20.0
+    """
+    ids = list(positions)
+    points = np.array([positions[n] for n in ids], dtype=float)
+    # identical positions would have no direction to part in: a tiny deterministic nudge gives them one
+    points += np.stack([np.cos(np.arange(len(ids))), np.sin(np.arange(len(ids)))], axis=1) * 1e-3
+    need = np.array([radius.get(n, 8.0) for n in ids])
+    need = need[:, None] + need[None, :] + gap
+    np.fill_diagonal(need, 0.0)
+    for _round in range(rounds):
+        delta = points[:, None, :] - points[None, :, :]
+        dist = np.hypot(delta[..., 0], delta[..., 1])
+        short = np.clip(need - dist, 0.0, None)
+        if not short.any():
+            break
+        unit = delta / np.where(dist > 0, dist, 1.0)[..., None]
+        points += (short[..., None] / 2 * unit).sum(axis=1)
+    return {n: (float(x), float(y)) for n, (x, y) in zip(ids, points)}  # noqa: B905 - same length
 
 
 def _centred(positions: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:

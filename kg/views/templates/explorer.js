@@ -7,7 +7,7 @@ window.aikgExplorerBoot = function (prefix) {
   function $(id) { return document.getElementById(prefix + id); }
   var DATA = JSON.parse($("aikg-data").textContent);
   var CFG = DATA.config;
-  var FONT = "#1f2933", FADED_FONT = "rgba(31,41,51,0.18)", LABEL_PX = 14;
+  var FONT = "#1f2933", FADED_FONT = "rgba(31,41,51,0.18)", LABEL_PX = 14, MIN_LABEL_PX = 10;
   // Milestones in ms since navigation start, for bench/bench_explorer.py.
   var api = { ready: false, readyAt: null, timings: { scriptStart: t0, parsed: performance.now() } };
   window.aikgExplorer = api;
@@ -177,8 +177,11 @@ window.aikgExplorerBoot = function (prefix) {
   }
   var labelled = new Set(nodes.getIds()), labelSize = LABEL_PX;  // every node starts with its label
   function declutter() {
-    // Zoomed in, labels keep their on-screen size, so they take less of the canvas and more of them fit.
-    var size = Math.max(4, LABEL_PX / Math.max(network.getScale(), 1)), k = size / LABEL_PX, pad = 3 * k + 1;
+    // Names stay readable: 14 px on screen when zoomed in (so they take less of the canvas and more of them
+    // fit), at least 10 px when zoomed out (fewer fit, none is a smudge).
+    var scale = network.getScale();
+    var size = scale >= 1 ? Math.max(4, LABEL_PX / scale) : Math.max(LABEL_PX, MIN_LABEL_PX / scale);
+    var k = size / LABEL_PX, pad = 3 * k + 1;
     var ids = Array.from(visN), pos = network.getPositions(ids);
     var hi = state.highlight ? state.highlight.nodes : null, chosen = new Set(network.getSelectedNodes());
     function rank(id) {
@@ -196,9 +199,18 @@ window.aikgExplorerBoot = function (prefix) {
       }
       return true;
     }
+    function occupy(box) { cells(box, function (key) { if (!grid.has(key)) grid.set(key, []); grid.get(key).push(box); }); }
+    var discsPlaced = false;
     ids.forEach(function (id) {
       var n = nodes.get(id), p = pos[id];
       if (!p || !n.full) return;
+      if (fadedN.has(id) && !discsPlaced) {  // a faded name never covers an organisation in the emphasis
+        discsPlaced = true;
+        ids.forEach(function (o) {
+          var q = pos[o], r = nodes.get(o).size || 10;
+          if (q && !fadedN.has(o)) occupy([q.x - r, q.y - r, q.x + r, q.y + r]);
+        });
+      }
       var half = textWidth(n.full) * k / 2 + pad, lines = String(n.full).split("\n").length;
       var top = p.y + (n.size || 10) + 3 * k - pad;  // vis hangs a dot's label 3px under the dot
       var box = [p.x - half, top, p.x + half, top + lines * size * 1.25 + 2 * pad];
@@ -209,7 +221,7 @@ window.aikgExplorerBoot = function (prefix) {
       });
       if (!free) return;
       keep.add(id);
-      cells(box, function (key) { if (!grid.has(key)) grid.set(key, []); grid.get(key).push(box); });
+      occupy(box);
     });
     var sizeChanged = size !== labelSize, updates = [];
     labelSize = size;

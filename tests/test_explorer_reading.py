@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from browser_support import Probe, add_leg, add_org, needs_chromium, sample_graph
+from browser_support import XSS_SCRIPT, Probe, add_leg, add_org, hostile_graph, needs_chromium, sample_graph
 
 from kg.views import explorer
 from kg.views.assets import vis_assets
@@ -260,6 +260,22 @@ def test_a_notebook_output_without_the_library_says_what_to_do(probe: Probe,
     probe.page.set_content(f"<!DOCTYPE html><html><body>{output}</body></html>")
     assert "notebook_library()" in probe.page.locator(".aikg-missing").inner_text()
     assert probe.errors == []
+
+
+@needs_chromium
+def test_hostile_data_stays_text_in_a_notebook_output(probe: Probe, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(explorer, "_library_shown", False)
+    output = explorer_html_for_notebook(hostile_graph(), title=XSS_SCRIPT)._repr_html_()
+    probe.page.set_content(f"<!DOCTYPE html><html><body>{output}</body></html>")
+    probe.page.wait_for_function("window.aikgExplorer && window.aikgExplorer.ready === true")
+    prefix = probe.page.evaluate("Object.keys(window.aikgExplorers)[0]")
+    for node in probe.page.evaluate("aikgExplorer.nodes.getIds()"):
+        probe.page.evaluate("(id) => aikgExplorer.selectNode(id)", node)
+    probe.page.fill(f"#{prefix}search", "img")
+    assert probe.page.locator("header h1").inner_text().startswith(XSS_SCRIPT)
+    assert probe.page.evaluate("window.__xss") is None
+    assert probe.page.locator("img, svg[onload]").count() == 0
+    assert probe.dialogs == [] and probe.errors == []
 
 
 # --- focused explorers for other pages --------------------------------------------------------------------

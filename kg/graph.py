@@ -257,12 +257,16 @@ class KnowledgeGraph:
         return circularity.annotate(self.legs(**everything), self.cycles(max_len=max_len, **settings))
 
     def view(self, *, focus: str | None = None, depth: int = 2, kinds: Iterable[str] | None = None,
-             statuses: Iterable[str] | None = None, as_of: dt.date | str | None = None, **options: Any) -> Any:
-        """The interactive explorer, shown inline in a notebook (``_repr_html_``)."""
+             statuses: Iterable[str] | None = None, as_of: dt.date | str | None = None, standalone: bool = False,
+             **options: Any) -> Any:
+        """The interactive explorer, shown inline in a notebook (``_repr_html_``). The first one shown in a
+        kernel also loads vis-network into the notebook page; later ones carry only their data. In Colab,
+        where outputs do not share a page, pass ``standalone=True`` (the whole page in each output)."""
         from kg.views import explorer  # the page's template and assets load only when a view is asked for
 
         return explorer.explorer_html_for_notebook(self.explorer_graph(), focus=focus, depth=depth, kinds=kinds,
-                                                   statuses=statuses, as_of=as_of, **options)
+                                                   statuses=statuses, as_of=as_of, standalone=standalone,
+                                                   **options)
 
     def write_view(self, path: Path | str, *, focus: str | None = None, depth: int = 2,
                    kinds: Iterable[str] | None = None, statuses: Iterable[str] | None = None,

@@ -127,8 +127,8 @@ def test_only_http_urls_survive() -> None:
     assert safe_url("http://ok.example/path?q=1") == "http://ok.example/path?q=1"
 
 
-def test_notebook_wrapper_is_an_escaped_srcdoc_iframe() -> None:
-    wrapped = explorer_html_for_notebook(hostile_graph(), height=500)
+def test_standalone_notebook_output_is_an_escaped_srcdoc_iframe() -> None:
+    wrapped = explorer_html_for_notebook(hostile_graph(), height=500, standalone=True)
     markup = wrapped._repr_html_()
     assert markup.startswith('<iframe srcdoc="') and markup.endswith("></iframe>")
     srcdoc = re.match(r'<iframe srcdoc="([^"]*)"', markup).group(1)
@@ -208,6 +208,7 @@ def test_config_lists_filters_and_initial_state() -> None:
         "as_of_day": (date(2024, 6, 30) - date(1970, 1, 1)).days,
         "kinds": ["funding_round"],
         "statuses": ["closed", "committed"],
+        "shown": None,  # a small graph opens on every organisation
     }
     assert [k["code"] for k in cfg["kinds"]][:2] == ["equity_investment", "funding_round"]
     assert {s["code"] for s in cfg["statuses"]} == {
@@ -386,3 +387,26 @@ def render_view_text(view) -> str:
     from kg.views.explorer import render_view
 
     return render_view(view)
+
+
+def test_a_big_view_opens_on_its_core() -> None:
+    G = big_graph(400)
+    view = build_view(G)
+    shown = view.config["initial"]["shown"]
+    flows = node_flows(G)
+    top = sorted(G.nodes, key=lambda n: (-flows[n], n))[:25]
+    assert shown[:25] == top  # the 25 with the most deal flow, then their partners
+    assert 25 < len(shown) <= 250 and len(set(shown)) == len(shown)
+    hubs = set(top)
+    partners = {v for u, v, a in G.edges(data=True) if a["primary"] and u in hubs} | {
+        u for u, v, a in G.edges(data=True) if a["primary"] and v in hubs
+    }
+    assert set(shown) <= hubs | partners
+    assert "opens on the 25 organisations" in view.notes[0]
+    assert build_view(G, core=0).config["initial"]["shown"] is None
+    assert build_view(big_graph(300)).config["initial"]["shown"] is None  # small enough to show whole
+
+
+def test_an_as_of_after_the_data_stretches_the_slider() -> None:
+    cfg = build_view(sample_graph(), as_of="2026-12-02").config
+    assert cfg["max_day"] == cfg["initial"]["as_of_day"] == (date(2026, 12, 2) - date(1970, 1, 1)).days

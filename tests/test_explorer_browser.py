@@ -224,7 +224,7 @@ def test_shortest_path_between_two_organisations(sample: Probe) -> None:
     sample.page.fill("#path-from", "Amazon")
     sample.page.fill("#path-to", "alphabet")  # an alias of Google
     sample.page.click("#path-go")
-    assert "Amazon → Anthropic → Google (2 hops)" in sample.page.locator("#path-result").inner_text()
+    assert "Amazon → Anthropic → Google (2 hops; smallest leg ~$2B)" in sample.page.locator("#path-result").inner_text()
     stats = sample.stats()
     assert stats["highlight"] == "path"
     assert (stats["emphasizedNodes"], stats["emphasizedEdges"]) == (3, 2)
@@ -263,7 +263,7 @@ def test_hostile_data_stays_text(probe: Probe, pages: dict[str, Path]) -> None:
 
 
 def test_notebook_iframe_renders_the_page(probe: Probe) -> None:
-    wrapped = explorer_html_for_notebook(sample_graph(), height=600)._repr_html_()
+    wrapped = explorer_html_for_notebook(sample_graph(), height=600, standalone=True)._repr_html_()
     assert wrapped.startswith('<iframe srcdoc="')
     probe.page.set_content(f"<!DOCTYPE html><html><body>{wrapped}</body></html>")
     frame = probe.page.frames[1]

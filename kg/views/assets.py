@@ -46,7 +46,7 @@ def vis_dir() -> Path:
     return max(candidates, key=_version_key)
 
 
-def _safe_in_element(text: str, element: str) -> str:
+def safe_in_element(text: str, element: str) -> str:
     """Make ``text`` safe to sit inside ``<script>``/``<style>``: no closing tag, no ``<!--`` state change.
 
     In JS the replacements are identity escapes inside strings and regexes, the only places they can occur.
@@ -69,7 +69,7 @@ def vis_assets() -> VisAssets:
     version = ".".join(str(n) for n in _version_key(folder))
     return VisAssets(
         version=version,
-        js=_safe_in_element(js, "script"),
-        css=_safe_in_element(css, "style"),
+        js=safe_in_element(js, "script"),
+        css=safe_in_element(css, "style"),
         source_dir=folder,
     )

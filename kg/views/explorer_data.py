@@ -256,8 +256,10 @@ def page_config(
     title: str,
     notes: list[str],
     vis_version: str,
+    collapsed: int = 0,
 ) -> dict[str, Any]:
-    """Legend entries, filter choices with counts, the date range and the initial state."""
+    """Legend entries, filter choices with counts, the date range (stretched to an ``as_of`` asked beyond
+    it) and the initial state; ``collapsed`` organisations are inside "Other …" groups."""
     type_counts = Counter(n["grp"] for n in nodes)
     category_counts = Counter(e["c"] for e in edges if e["p"])
     kinds: Counter[str] = Counter()
@@ -266,6 +268,8 @@ def page_config(
         kinds.update(e["k"] if isinstance(e["k"], list) else [e["k"]])
         statuses.update(e["s"] if isinstance(e["s"], list) else [e["s"]])
     days = [e["t"] for e in edges if e["t"] is not None]
+    if days and initial.get("as_of_day") is not None:
+        days.append(initial["as_of_day"])
     return {
         "title": title,
         "vis_version": vis_version,
@@ -286,11 +290,46 @@ def page_config(
         "max_day": max(days, default=None),
         "initial": initial,
         "notes": notes,
-        "counts": {"organisations": G.number_of_nodes(), "legs": G.number_of_edges()},
+        "counts": {
+            "organisations": G.number_of_nodes(),
+            "legs": G.number_of_edges(),
+            "collapsed": collapsed,
+            "groups": sum(1 for n in nodes if n.get("agg")),
+        },
     }
 
 
 # --- entry point ------------------------------------------------------------------------------------------
+
+CORE_SIZE = 25  # organisations whose partners a big view opens on
+CORE_ABOVE = 300  # a view of more organisations than this opens on its core
+CORE_MAX = 250  # at most this many organisations in the first view (hubs can have hundreds of partners)
+
+
+def core_of(
+    kept: set[str], flows: Mapping[str, float], size: int, edges: Iterable[Mapping[str, Any]]
+) -> list[str] | None:
+    """What a big view opens on: the ``size`` organisations with the most deal flow and their partners along
+    the drawn ``edges`` (not "Other …" groups), the partners with the most flow first, at most ``CORE_MAX``
+    in all; None when there are at most ``CORE_ABOVE`` organisations (the view opens on all of them)."""
+    if size == 0 or len(kept) <= CORE_ABOVE:
+        return None
+
+    def by_flow(node: str) -> tuple[float, str]:
+        return -flows.get(node, 0.0), str(node)
+
+    top = sorted(kept, key=by_flow)[:size]
+    partners: dict[str, set[str]] = {hub: set() for hub in top}
+    for e in edges:
+        if e["p"] and e["from"] in kept and e["to"] in kept:
+            for a, b in ((e["from"], e["to"]), (e["to"], e["from"])):
+                if a in partners:
+                    partners[a].add(b)
+    chosen = dict.fromkeys(top)
+    for hub in top:  # the biggest hubs' partners first, while there is room
+        for partner in sorted(partners[hub] - set(chosen), key=by_flow)[: max(0, CORE_MAX - len(chosen))]:
+            chosen[partner] = None
+    return list(chosen)
 
 
 def resolve_focus(G: nx.MultiDiGraph, focus: str | None) -> str | None:
@@ -319,16 +358,23 @@ def build_view(
     kinds: Iterable[str] | None = None,
     statuses: Iterable[str] | None = None,
     max_nodes: int = 1500,
+    core: int = CORE_SIZE,
     title: str = "aikg explorer",
     vis_version: str = "",
 ) -> ExplorerView:
-    """The page's data for ``G`` (see the module docstring); raises ValueError on a bad argument."""
+    """The page's data for ``G`` (see the module docstring); raises ValueError on a bad argument.
+
+    ``core``: above ``CORE_ABOVE`` organisations the page opens on the ``core`` with the most deal flow, their
+    partners (and the focus's neighbourhood); clicking an organisation adds its partners. 0: on everyone.
+    """
     if depth not in (1, 2, 3):
         raise ValueError("depth must be 1, 2 or 3")
     if max_nodes < len(style.TYPE_COLOURS) + 1:
         raise ValueError(f"max_nodes must be at least {len(style.TYPE_COLOURS) + 1}")
     if as_of is not None and day_number(as_of) is None:
         raise ValueError(f"as_of {as_of!r} is not a date")
+    if core < 0:
+        raise ValueError("core must be 0 (every organisation) or more")
     focus_id = resolve_focus(G, focus)
     initial = {
         "focus": focus_id,
@@ -349,7 +395,12 @@ def build_view(
     edge_records, leg_to_edge, dropped = build_edges(G, kept, vis_node, table)
     deals = table.records
     vis_ids = [n for n in G.nodes if n in kept] + list(ids.values())
-    positions = layout(vis_ids, ((e["from"], e["to"]) for e in edge_records if e["p"]))
+    opened = core_of(kept, flows, core, edge_records)
+    initial["shown"] = opened
+    # "Other …" groups touch nearly everyone: left out of the forces, they go to the outer ring.
+    radius = {n: style.node_size(flows.get(n, 0.0)) for n in kept}
+    positions = layout(vis_ids, ((e["from"], e["to"]) for e in edge_records if e["p"] and not e.get("agg")),
+                       core=opened, radius=radius)
 
     net = new_network()
     orgs = add_org_nodes(net, G, kept, flows, deals, positions)
@@ -360,6 +411,12 @@ def build_view(
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
 
     notes = []
+    if opened is not None:
+        notes.append(
+            f"The view opens on the {core:,} organisations with the most deal flow and their partners "
+            f"({len(opened):,} in all); click an organisation to add its partners, search or focus to bring "
+            "any other in, or “Show all”."
+        )
     if collapsed_types:
         notes.append(
             f"This graph has {G.number_of_nodes():,} organisations, more than max_nodes={max_nodes:,}: "
@@ -377,6 +434,7 @@ def build_view(
         orgs=orgs,
         deals=deals,
         cycles=loops(G, vis_node, leg_to_edge),
-        config=page_config(G, nodes, edges, initial, title, notes, vis_version),
+        config=page_config(G, nodes, edges, initial, title, notes, vis_version,
+                           collapsed=G.number_of_nodes() - len(kept)),
         notes=notes,
     )

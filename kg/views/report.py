@@ -253,9 +253,12 @@ def build_report(inputs: ReportInputs, *, stress_fail: str = "openai", pays: flo
     ranked = sections.records(centrality.centrality(grouped).head(sections.TOP_ROWS))
     say("rendering the explorer")
     # every status, so the page's filters can show the deals not counted; it opens on the counted ones
+    # The page's title states its slider's date: the report's as-of date when it cuts the data, else the latest.
+    as_of = legs.graph["settings"]["as_of"]
+    latest = max((str(a["date"]) for _u, _v, a in inputs.everything.edges(data=True) if a.get("date")), default="")
     explorer = render_explorer(circularity.annotate(inputs.everything, cycles),
-                               statuses=legs.graph["settings"]["statuses"],
-                               title=f"aikg explorer — deals as of {legs.graph['settings']['as_of']}")
+                               statuses=legs.graph["settings"]["statuses"], title="aikg explorer",
+                               as_of=as_of if str(as_of) < latest else None)
     return Report(
         settings=dict(legs.graph["settings"]),
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -426,13 +426,20 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
               help="Fraction of its commitments it pays in the stress scenario.")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: OUT/report.html; explorer.html is written beside it).")
-def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
+@click.option("--site", "site", type=click.Path(path_type=Path), default=None,
+              help="Also write a page per organisation and per deal into this folder (static, offline).")
+def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None,
+           site: Path | None) -> None:
     """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
     say, stop = _progress()
     try:
-        result = kg.load(data, out, progress=say).build_report(stress_fail=fail, pays=pays, progress=say, **settings)
+        graph = kg.load(data, out, progress=say)
+        result = graph.build_report(stress_fail=fail, pays=pays, progress=say, **settings)
         say("writing the report")
         path = result.write(output or out / "report.html")
+        if site is not None:
+            say("writing the entity pages")
+            graph.write_site(site)
     finally:
         stop()
     for note in result.notes:
@@ -440,6 +447,8 @@ def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output
     for label, text in result.summary():
         out_console.print(f"[bold]{label}:[/] {shown(text)}", soft_wrap=True)
     out_console.print(f"wrote {shown(path)} and {shown(path.parent / 'explorer.html')}")
+    if site is not None:
+        out_console.print(f"wrote the entity pages into {shown(site)}/ (open {shown(site / 'index.html')})")
 
 
 @main.command()
@@ -479,8 +488,10 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
 def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_rows: int, workers: int | None,
           light_workers: int | None, max_connections_per_client: int | None,
           request_timeout_s: float | None) -> None:
-    """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page and the explorer."""
+    """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page, the explorer and a
+    page (HTML, Turtle, JSON-LD) for every IRI of the graph at /id/..."""
     from kg.endpoint import serve as serve_endpoint
+    from kg.views.entity_page import server_links
 
     graph = _load(data, out)
     named = {q.name: (q.title, q.text) for q in queries.library().values()}
@@ -489,8 +500,10 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
               "max_connections_per_client": max_connections_per_client}
     options = {k: v for k, v in chosen.items() if v is not None}
     out_console.print(f"aikg SPARQL endpoint: http://{shown(host)}:{port}/sparql  (query page: http://{shown(host)}:{port}/)")
+    pages = functools.partial(graph.entity_pages, **server_links())
     serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
-                   named_queries=named, explorer_path=explorer if explorer.exists() else None, **options)
+                   named_queries=named, explorer_path=explorer if explorer.exists() else None, entities=pages,
+                   **options)
 
 
 @main.command()

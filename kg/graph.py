@@ -42,6 +42,7 @@ class KnowledgeGraph:
     endpoint: str | None = None
     _legs: dict[tuple[Settings, bool], nx.MultiDiGraph] = field(default_factory=dict, repr=False)
     _tables: tuple[str | None, projection_tables.Tables] | None = field(default=None, repr=False)
+    _pages: Any = field(default=None, repr=False)
 
     # -- building and checking -------------------------------------------------------------
     def build(self, **options: object) -> build_stage.BuildResult:
@@ -215,15 +216,37 @@ class KnowledgeGraph:
     def build_report(self, *, stress_fail: str = "openai", pays: float = 0.4, progress: Any = None,
                      **settings: Any) -> Any:
         """The analyst report under these settings, not yet written (see :mod:`kg.views.report`)."""
-        from kg.views.report import ReportInputs, build_report  # the report needs every stage: only when asked
+        from kg.views.report import build_report  # the report needs every stage: only when asked
 
         if progress:
             progress("projecting the deals")
-        inputs = ReportInputs(
+        return build_report(self.report_inputs(**settings), stress_fail=stress_fail, pays=pays, progress=progress)
+
+    def report_inputs(self, **settings: Any) -> Any:
+        """What the report and the entity pages read (:class:`kg.views.report_sections.ReportInputs`): the store
+        and the projection under these settings (counted, grouped, every status) and the sizes."""
+        from kg.views.report_sections import ReportInputs
+
+        return ReportInputs(
             store=self.store, legs=self.legs(**settings), grouped=self.legs(group_subsidiaries=True, **settings),
             everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
             sizes=self.sizes(settings.get("as_of")))
-        return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
+
+    def entity_pages(self, **options: Any) -> Any:
+        """The page and RDF document of every minted IRI (:class:`kg.views.entity_page.EntityPages`) under the
+        default settings; the same object until the store changes. ``options`` as there (``href``, ...)."""
+        from kg.views.entity_page import EntityPages
+
+        inputs = self.report_inputs()
+        if self._pages is None or self._pages.inputs.legs is not inputs.legs:
+            self._pages = EntityPages(inputs, **options)
+        return self._pages
+
+    def write_site(self, folder: Path | str) -> Path:
+        """Write the entity pages as a static site (see :func:`kg.views.entity_site.write_site`)."""
+        from kg.views.entity_site import write_site
+
+        return write_site(self.report_inputs(), Path(folder))
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:

@@ -491,7 +491,7 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
     """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page, the explorer and a
     page (HTML, Turtle, JSON-LD) for every IRI of the graph at /id/..."""
     from kg.endpoint import serve as serve_endpoint
-    from kg.views.entity_page import server_links
+    from kg.views.entity_page import SERVER_LINKS
 
     graph = _load(data, out)
     named = {q.name: (q.title, q.text) for q in queries.library().values()}
@@ -499,8 +499,11 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
     chosen = {"workers": workers, "light_workers": light_workers, "request_timeout_s": request_timeout_s,
               "max_connections_per_client": max_connections_per_client}
     options = {k: v for k, v in chosen.items() if v is not None}
+
+    def pages() -> object:  # asked for per request: the pages follow a rebuilt store
+        return graph.entity_pages().linked(SERVER_LINKS)
+
     out_console.print(f"aikg SPARQL endpoint: http://{shown(host)}:{port}/sparql  (query page: http://{shown(host)}:{port}/)")
-    pages = functools.partial(graph.entity_pages, **server_links())
     serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
                    named_queries=named, explorer_path=explorer if explorer.exists() else None, entities=pages,
                    **options)

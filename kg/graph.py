@@ -232,21 +232,21 @@ class KnowledgeGraph:
             everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
             sizes=self.sizes(settings.get("as_of")))
 
-    def entity_pages(self, **options: Any) -> Any:
+    def entity_pages(self) -> Any:
         """The page and RDF document of every minted IRI (:class:`kg.views.entity_page.EntityPages`) under the
-        default settings; the same object until the store changes. ``options`` as there (``href``, ...)."""
+        default settings; the same object (and what it keeps) until the store changes."""
         from kg.views.entity_page import EntityPages
 
         inputs = self.report_inputs()
         if self._pages is None or self._pages.inputs.legs is not inputs.legs:
-            self._pages = EntityPages(inputs, **options)
+            self._pages = EntityPages(inputs)
         return self._pages
 
     def write_site(self, folder: Path | str) -> Path:
         """Write the entity pages as a static site (see :func:`kg.views.entity_site.write_site`)."""
         from kg.views.entity_site import write_site
 
-        return write_site(self.report_inputs(), Path(folder))
+        return write_site(self.entity_pages(), Path(folder))
 
     def report(self, path: Path | str | None = None, *, stress_fail: str = "openai", pays: float = 0.4,
                progress: Any = None, **settings: Any) -> Path:

@@ -7,7 +7,6 @@ The bundled data is served by a real endpoint (this process, workers in children
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from collections.abc import Iterator
@@ -27,8 +26,8 @@ from kg.cli import main
 from kg.endpoint.linked_data import negotiate
 from kg.rdf import namespaces as ns
 from kg.records.vocab import Status
-from kg.views.entity_page import EntityPages, server_links
-from kg.views.entity_site import site_href
+from kg.views.entity_page import SERVER_LINKS, EntityPages, LinkedPages
+from kg.views.entity_site import SITE_LINKS
 
 SCHEMA = rdflib.Namespace("https://schema.org/")
 AIKG = rdflib.Namespace(ns.ONTOLOGY)
@@ -38,7 +37,9 @@ ALL = [s.value for s in Status]
 
 @pytest.fixture(scope="module")
 def server(real_graph: kg.KnowledgeGraph) -> Iterator[Any]:
-    pages = functools.partial(real_graph.entity_pages, **server_links())
+    def pages() -> LinkedPages:
+        return real_graph.entity_pages().linked(SERVER_LINKS)
+
     with endpoint(real_graph.out / "store", entities=pages, workers=1, light_workers=1) as srv:
         yield srv
 
@@ -137,9 +138,9 @@ def test_negotiation_rules() -> None:
 
 
 def test_every_organisation_of_the_bundled_data_has_a_page(real_graph: kg.KnowledgeGraph) -> None:
-    pages = EntityPages(real_graph.report_inputs(), site_href, explorer=False)
+    pages = real_graph.entity_pages()
     for org, data in real_graph.legs(statuses=ALL).nodes(data=True):
-        page = pages.html(f"org/{org}")
+        page = pages.html(f"org/{org}", SITE_LINKS)
         assert page is not None, org
         assert f"<h1>{html.escape(data['label'])}</h1>" in page, org
     profile = pages.org("openai")
@@ -150,15 +151,15 @@ def test_every_organisation_of_the_bundled_data_has_a_page(real_graph: kg.Knowle
 
 
 def test_german_aliases_are_shown_by_language(real_graph: kg.KnowledgeGraph) -> None:
-    pages = EntityPages(real_graph.report_inputs(), site_href, explorer=False)
+    pages = real_graph.entity_pages()
     german = [org for org in real_graph.legs().nodes if "de" in pages.org(org)["aliases"]]
     assert german, "the bundled data has German aliases"
-    page = pages.html(f"org/{german[0]}")
+    page = pages.html(f"org/{german[0]}", SITE_LINKS)
     assert "<dt>German</dt>" in page
 
 
 def test_a_subsidiary_is_analysed_as_part_of_its_group(real_graph: kg.KnowledgeGraph) -> None:
-    pages = EntityPages(real_graph.report_inputs(), site_href, explorer=False)
+    pages = real_graph.entity_pages()
     aws = pages.org("aws")
     assert aws["group"] == "amazon" and aws["parent"] == "amazon"
     assert "openai-aws-2025" in {d["id"] for rows in aws["deals"].values() for d in rows}
@@ -183,7 +184,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
 
 
 def test_untrusted_text_is_escaped(hostile: kg.KnowledgeGraph) -> None:
-    pages = EntityPages(hostile.report_inputs(), site_href)
+    pages = EntityPages(hostile.report_inputs()).linked(SITE_LINKS)
     for path in ("org/alpha-lab", "org/beta-cloud", "deal/beta-alpha-equity", "deal/alpha-beta-compute",
                  "source/wire-1"):
         page = pages.html(path)

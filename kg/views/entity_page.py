@@ -8,8 +8,9 @@ exposure, concentration and loops are :mod:`kg.metrics` on the grouped legs, and
 :func:`~kg.views.explorer.render_explorer` on the organisation's neighbourhood. Sources, observations and
 exchange rates get a page of their RDF description (:mod:`kg.views.entity_rdf`).
 
-Links are made by ``href`` (a record path such as ``org/openai`` → a URL, or None where there is no page),
-so the same pages serve the endpoint (``/id/org/openai``) and the static site (``../org/openai.html``).
+Links are made by :class:`Links` (a record path such as ``org/openai`` → a URL, or None where there is no
+page), so the same pages serve the endpoint (:data:`SERVER_LINKS`: ``/id/org/openai``) and the static site
+(``../org/openai.html``, :mod:`kg.views.entity_site`).
 
 Safety is the report's: autoescaping Jinja for every string from data, URLs kept only when http(s), no script
 of the page's own; the explorer runs in an ``<iframe srcdoc>`` whose two inline scripts the page's CSP allows by
@@ -19,8 +20,9 @@ hash.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ from kg.views.explorer import render_explorer, script_hashes
 from kg.views.explorer_layout import neighbourhood
 from kg.views.formatting import format_amount, iso_date, number, safe_url
 
-__all__ = ["EntityPages", "Href", "server_links"]
+__all__ = ["SERVER_LINKS", "EntityPages", "Href", "LinkedPages", "Links"]
 
 Href = Callable[[str], str | None]  # record path ("org/openai") → link, or None: no page for it
 _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -75,21 +77,48 @@ def _label(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-class EntityPages:
-    """Every record's page under one set of inputs; what several pages share is computed once."""
+@dataclass(frozen=True)
+class Links:
+    """How pages link: ``href`` a record path (``org/openai``) → URL or None (no page); ``nav`` the header's
+    links (text → URL); ``rdf_href`` a record's documents in other formats (name → URL); ``index_href`` the list
+    of organisations; ``explorer`` whether organisation pages embed the focused explorer."""
 
-    def __init__(self, inputs: sections.ReportInputs, href: Href, *, explorer: bool = True,
-                 nav: dict[str, str] | None = None, rdf_href: Callable[[str], dict[str, str]] | None = None,
-                 index_href: str | None = None) -> None:
-        """``href`` links records; ``nav`` is the header's links (text → URL); ``rdf_href`` gives a record's
-        documents in other formats (name → URL); ``index_href`` the list of organisations."""
+    href: Href
+    nav: tuple[tuple[str, str], ...] = ()
+    rdf_href: Callable[[str], dict[str, str]] | None = None
+    index_href: str | None = None
+    explorer: bool = True
+
+
+def _served_href(path: str) -> str:
+    return f"/id/{path}"
+
+
+def _served_documents(path: str) -> dict[str, str]:
+    return {"Turtle": f"/doc/{path}.ttl", "JSON-LD": f"/doc/{path}.jsonld"}
+
+
+# the endpoint's: records at their IRIs' paths (/id/org/openai), documents under /doc/ (kg.endpoint.linked_data)
+SERVER_LINKS = Links(_served_href, (("query", "/"), ("organisations", "/id/")), _served_documents, "/id/")
+
+
+class EntityPages:
+    """What every record's page shows under one set of inputs; what several pages share is computed once, and
+    the last :data:`KEPT` organisations' profiles are kept. :meth:`linked` renders them with a way of linking."""
+
+    KEPT = 512
+
+    def __init__(self, inputs: sections.ReportInputs) -> None:
         self.inputs = inputs
-        self.href = href
-        self.explorer = explorer
-        self.nav = nav or {}
-        self.rdf_href = rdf_href
-        self.index_href = index_href
-        self.env = _environment(href)
+        self.env = _environment()
+        self._profiles: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
+        self._linked: dict[Links, LinkedPages] = {}
+
+    def linked(self, links: Links) -> LinkedPages:
+        """The pages linked by ``links`` (one object per ``links``: what the endpoint asks for per request)."""
+        if links not in self._linked:
+            self._linked[links] = LinkedPages(self, links)
+        return self._linked[links]
 
     # -- shared -------------------------------------------------------------------------------------------------
     @cached_property
@@ -100,7 +129,7 @@ class EntityPages:
     def deals(self) -> dict[str, dict[str, Any]]:
         """Every deal of the data (all statuses) as the report lists it: amount, status, date, legs, sources."""
         everything = self.inputs.everything
-        rows = sections.deal_rows(everything, sections.deal_totals(everything), self.names)
+        rows = sections.deal_rows(everything, sections.deal_totals(everything), self.names, every_deal=True)
         records = everything.graph["deals"]
         for row in rows:
             row["amount"] = format_amount(records[row["id"]])
@@ -118,6 +147,10 @@ class EntityPages:
     @cached_property
     def cycles(self) -> circularity.Cycles:
         return circularity.find_cycles(self.inputs.grouped, group_subsidiaries=False)
+
+    @cached_property
+    def cycle_rows(self) -> list[dict[str, Any]]:
+        return sections.cycle_rows(self.cycles, self.names)["rows"]
 
     @cached_property
     def annotated(self) -> nx.MultiDiGraph:
@@ -138,6 +171,14 @@ class EntityPages:
     # -- organisations ------------------------------------------------------------------------------------------
     def org(self, org: str) -> dict[str, Any] | None:
         """An organisation's profile as plain rows, or None if it is not in the data."""
+        if org not in self._profiles:
+            self._profiles[org] = self._org(org)
+            while len(self._profiles) > self.KEPT:
+                self._profiles.popitem(last=False)
+        self._profiles.move_to_end(org)
+        return self._profiles[org]
+
+    def _org(self, org: str) -> dict[str, Any] | None:
         everything = self.inputs.everything
         if org not in everything:
             return None
@@ -152,9 +193,7 @@ class EntityPages:
                           | {d for d, parties in self.roles.items() if any(p["org"] == org for p in parties)})
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for deal in deal_ids:
-            row = self.deals.get(deal)
-            if row is None:  # a deal without legs (no figure and no flow): still listed, from the store
-                continue
+            row = self.deals[deal]
             mine = [p for p in self.roles.get(deal, []) if p["org"] == org]
             others = [p for p in self.roles.get(deal, []) if p["org"] != org]
             by_kind[row["kind"]].append({**row, "roles": [p["role"] for p in mine], "others": others})
@@ -241,8 +280,7 @@ class EntityPages:
                 "known_legs": result.known_legs, "rows": sections.records(result.table)}
 
     def _loops(self, org: str) -> list[dict[str, Any]]:
-        rows = sections.cycle_rows(self.cycles, self.names)["rows"]
-        return [r for r in rows if org in str(r["path"]).split(" → ")]
+        return [r for r in self.cycle_rows if org in str(r["path"]).split(" → ")]
 
     def focused_explorer(self, org: str) -> str:
         """The explorer on the organisation and its counterparties, focused on it."""
@@ -258,7 +296,7 @@ class EntityPages:
 
     # -- deals, and what only the RDF says ----------------------------------------------------------------------
     def deal(self, deal: str) -> dict[str, Any] | None:
-        """A deal's amount, status, date, parties, legs and sources, or None if it has no legs."""
+        """A deal's amount, status, date, parties, legs and sources, or None if it is not in the data."""
         row = self.deals.get(deal)
         if row is None:
             return None
@@ -297,14 +335,17 @@ class EntityPages:
             nodes.append({"iri": None, "anchor": "links", "rows": sorted(incoming, key=lambda v: v["text"])})
         return nodes
 
-    def _value(self, term: Any) -> dict[str, Any]:
+    @staticmethod
+    def _value(term: Any) -> dict[str, Any]:
+        """A term as text, with the record path (``path``) of a minted IRI or the URL of an http(s) one."""
         if isinstance(term, ox.NamedNode):
             if term.value.startswith(ns.ID):
-                return {"text": term.value[len(ns.ID):], "href": self.href(term.value[len(ns.ID):])}
-            return {"text": _label(term.value) if "aikg" in term.value else term.value, "href": safe_url(term.value)}
-        if isinstance(term, ox.Literal):
-            return {"text": term.value, "href": None, "lang": term.language}
-        return {"text": str(term), "href": None}
+                return {"text": term.value[len(ns.ID):], "path": term.value[len(ns.ID):], "url": None}
+            return {"text": _label(term.value) if "aikg" in term.value else term.value, "path": None,
+                    "url": safe_url(term.value)}
+        lang = term.language if isinstance(term, ox.Literal) else None
+        return {"text": term.value if isinstance(term, ox.Literal) else str(term), "path": None, "url": None,
+                "lang": lang}
 
     def exists(self, path: str) -> bool:
         """Whether the store has anything about the minted IRI at ``path`` (``deal/x/claim/1``)."""
@@ -318,64 +359,78 @@ class EntityPages:
         return entity_rdf.serialize(entity_rdf.rebase(triples, base, iri), media) if triples else None
 
     # -- rendering ----------------------------------------------------------------------------------------------
-    def html(self, path: str) -> str | None:
+    def html(self, path: str, links: Links) -> str | None:
         """The page of the record at ``path`` (``org/openai``, ``deal/x``, ``source/y``, ...), or None."""
         kind, _, record = path.partition("/")
         if kind == "org":
             profile = self.org(record)
             if profile is None:
                 return None
-            explorer = self.focused_explorer(record) if self.explorer and profile["group"] else None
-            return self._render(profile, path, explorer=explorer)
+            explorer = self.focused_explorer(record) if links.explorer and profile["group"] else None
+            return self._render(profile, path, links, explorer=explorer)
         if kind == "deal":
             profile = self.deal(record)
             if profile is not None:
-                return self._render(profile, path)
+                return self._render(profile, path, links)
         resource = self.resource(path)
-        return None if resource is None else self._render(resource, path)
+        return None if resource is None else self._render(resource, path, links)
 
-    def index(self) -> str:
+    def index(self, links: Links) -> str:
         """Every organisation, by name, with its types and number of deals."""
         everything = self.inputs.everything
         orgs = sorted(({"id": n, "name": d.get("label", n), "types": d.get("types") or [],
                         "deals": len({leg["deal"] for *_e, leg in everything.edges(n, data=True)}
                                      | {leg["deal"] for *_e, leg in everything.in_edges(n, data=True)})}
                        for n, d in everything.nodes(data=True)), key=lambda o: str(o["name"]).casefold())
-        return self._render({"kind_page": "index", "orgs": orgs}, None)
+        return self._render({"kind_page": "index", "orgs": orgs}, None, links)
 
-    def not_found(self, path: str) -> str:
+    def not_found(self, path: str, links: Links) -> str:
         """A 404 page that says what ids look like and offers the closest organisations."""
-        guess = path.rsplit("/", 1)[-1]
-        close: list[str] = []
         try:
-            resolve(self.inputs.everything, guess)
-            close = [resolve(self.inputs.everything, guess)]
+            close = [resolve(self.inputs.everything, path.rsplit("/", 1)[-1])]
         except UnknownOrganisation as exc:
-            close = [c for c in getattr(exc, "suggestions", []) if c in self.inputs.everything]
-        return self._render({"kind_page": "missing", "path": path, "close": close}, None)
+            close = [c for c in exc.suggestions if c in self.inputs.everything]
+        return self._render({"kind_page": "missing", "path": path, "close": close}, None, links)
 
-    def _render(self, page: dict[str, Any], path: str | None, explorer: str | None = None) -> str:
+    def _render(self, page: dict[str, Any], path: str | None, links: Links, explorer: str | None = None) -> str:
         if "kind" in page and "kind_page" not in page:
             page["kind_page"] = "org"
         hashes = " ".join(script_hashes(explorer)) if explorer else ""
         return self.env.get_template("entity.html.j2").render(
-            p=page, settings=self.settings(), nav=self.nav, index_href=self.index_href,
-            rdf_links=self.rdf_href(path) if self.rdf_href and path else None, names=self.names, explorer_html=explorer,
+            p=page, settings=self.settings(), href=links.href, nav=dict(links.nav), index_href=links.index_href,
+            rdf_links=links.rdf_href(path) if links.rdf_href and path else None, names=self.names,
+            explorer_html=explorer,
             script_hashes=Markup(hashes),  # noqa: S704 - matched 'sha256-…' tokens only
             kind_labels=style.KIND_LABELS, status_labels=style.STATUS_LABELS, type_labels=style.TYPE_LABELS,
             basis_labels=report.BASIS_LABELS, channels=dict(sections.EXPOSURE_COLUMNS),
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
 
 
-def server_links() -> dict[str, Any]:
-    """How the endpoint's pages link (:class:`EntityPages` options): records at their IRIs' paths
-    (``/id/org/openai``), documents in other formats under ``/doc/`` (see :mod:`kg.endpoint.linked_data`)."""
-    return {"href": lambda path: f"/id/{path}", "nav": {"query": "/", "organisations": "/id/"},
-            "rdf_href": lambda path: {"Turtle": f"/doc/{path}.ttl", "JSON-LD": f"/doc/{path}.jsonld"},
-            "index_href": "/id/"}
+@dataclass(frozen=True, eq=False)
+class LinkedPages:
+    """:class:`EntityPages` with one way of linking: what the endpoint serves
+    (:class:`kg.endpoint.linked_data.EntitySource`) and the static site writes."""
+
+    pages: EntityPages
+    links: Links
+
+    def exists(self, path: str) -> bool:
+        return self.pages.exists(path)
+
+    def html(self, path: str) -> str | None:
+        return self.pages.html(path, self.links)
+
+    def rdf(self, path: str, media: str, base: str = ns.ID) -> bytes | None:
+        return self.pages.rdf(path, media, base)
+
+    def index(self) -> str:
+        return self.pages.index(self.links)
+
+    def not_found(self, path: str) -> str:
+        return self.pages.not_found(path, self.links)
 
 
-def _environment(href: Href) -> jinja2.Environment:
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATE_DIR)),
         autoescape=True,
@@ -385,6 +440,5 @@ def _environment(href: Href) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(usd=report.usd, pct=report.pct, ratio=report.ratio, label=report.label_of)
-    env.globals["href"] = href
     return env
 

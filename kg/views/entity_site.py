@@ -17,11 +17,10 @@ import tempfile
 from pathlib import Path
 
 from kg.output import naming
-from kg.views.entity_page import EntityPages
+from kg.views.entity_page import EntityPages, Links
 from kg.views.explorer import write_explorer
-from kg.views.report_sections import ReportInputs
 
-__all__ = ["site_href", "write_site"]
+__all__ = ["SITE_LINKS", "site_href", "write_site"]
 
 PAGED = ("org", "deal")
 
@@ -32,12 +31,21 @@ def site_href(path: str) -> str | None:
     return f"../{kind}/{record}.html" if kind in PAGED and record and "/" not in record else None
 
 
-def write_site(inputs: ReportInputs, folder: Path) -> Path:
+def _index_href(path: str) -> str | None:
+    """A record's page relative to the index, one folder higher than the pages."""
+    link = site_href(path)
+    return None if link is None else link[len("../"):]
+
+
+SITE_LINKS = Links(site_href, (("organisations", "../index.html"), ("explorer", "../explorer.html")),
+                   index_href="../index.html", explorer=False)
+_INDEX_LINKS = Links(_index_href, (("explorer", "explorer.html"),), explorer=False)
+
+
+def write_site(pages: EntityPages, folder: Path) -> Path:
     """Write the index, a page per organisation and per deal, and the explorer into ``folder``; returns it."""
     folder = Path(folder)
-    pages = EntityPages(inputs, site_href, explorer=False,
-                        nav={"organisations": "../index.html", "explorer": "../explorer.html"},
-                        index_href="../index.html")
+    inputs = pages.inputs
     with naming(folder):
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
@@ -45,13 +53,10 @@ def write_site(inputs: ReportInputs, folder: Path) -> Path:
             for kind in PAGED:
                 (staging / kind).mkdir()
             for org in inputs.everything.nodes:
-                _write(staging / "org" / f"{org}.html", pages.html(f"org/{org}"))
+                _write(staging / "org" / f"{org}.html", pages.html(f"org/{org}", SITE_LINKS))
             for deal in pages.deals:
-                _write(staging / "deal" / f"{deal}.html", pages.html(f"deal/{deal}"))
-            # the index sits one folder higher than the pages: its links lose the "../"
-            index = EntityPages(inputs, lambda p: (site_href(p) or "")[3:] or None, explorer=False,
-                                nav={"explorer": "explorer.html"})
-            _write(staging / "index.html", index.index())
+                _write(staging / "deal" / f"{deal}.html", pages.html(f"deal/{deal}", SITE_LINKS))
+            _write(staging / "index.html", pages.index(_INDEX_LINKS))
             write_explorer(pages.annotated, staging / "explorer.html", statuses=pages.settings()["statuses"],
                            title="aikg explorer")
             _swap(staging, folder)

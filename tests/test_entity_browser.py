@@ -2,7 +2,8 @@
 served by ``aikg serve`` (its IRI followed through the 303) and written by ``aikg report --site``, each without
 a console error or a request leaving the page's origin; the hostile set runs nothing injected.
 
-The served OpenAI page is saved as ``test-artifacts/entity-openai.png`` (the README's ``docs/entity.png``).
+The served OpenAI page is saved as ``test-artifacts/entity-openai.png`` and its first screen as
+``entity-openai-top.png`` (the README's ``docs/entity.png``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def test_every_organisation_page_loads_without_an_error(browser: Any, server: An
 
 
 def test_openai_page_draws_and_screenshot(browser: Any, server: Any) -> None:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     probe = Probe(page)
     try:
         page.goto(f"{server.url}/id/org/openai")
@@ -75,14 +76,16 @@ def test_openai_page_draws_and_screenshot(browser: Any, server: Any) -> None:
         assert frame.evaluate("aikgExplorer.stats().visibleNodes") > 10
         assert page.locator("#deals table.deals tr[data-deal]").count() >= 40
         assert page.locator("#size svg").count() == 1
-        # a deal of the list opens its page, whose claim anchors resolve
-        page.locator("a[href='/id/deal/openai-aws-2025']").first.click()
-        page.wait_for_load_state()
+        # a deal of the list links its IRI, which leads to the deal's page
+        assert page.locator("#deals a[href='/id/deal/openai-aws-2025']").count() == 1
+        page.goto(f"{server.url}/id/deal/openai-aws-2025")
         assert page.url == f"{server.url}/doc/deal/openai-aws-2025.html"
         assert page.locator("dd.amount").inner_text() == "$38B"
         page.goto(f"{server.url}/id/org/openai")
         frame = explorer_frame(page)
         ARTIFACTS.mkdir(exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(ARTIFACTS / "entity-openai-top.png"))
         # a viewport as tall as the page: full_page=True leaves the explorer's frame blank
         page.set_viewport_size({"width": 1400, "height": page.evaluate("document.documentElement.scrollHeight")})
         page.wait_for_timeout(500)
@@ -103,8 +106,10 @@ def test_the_static_site_opens_offline(browser: Any, real_graph: kg.KnowledgeGra
             assert probe.errors == [], (path, probe.errors)
         assert all(url.startswith("file://") for url in probe.requests)
         page.goto((site / "index.html").as_uri())
-        page.locator("a[href='org/openai.html']").click()
-        page.locator("a[href='../deal/openai-aws-2025.html']").first.click()
+        with page.expect_navigation():
+            page.locator("a[href='org/openai.html']").click()
+        with page.expect_navigation():
+            page.locator("a[href='../deal/openai-aws-2025.html']").first.click()
         assert page.locator("dd.amount").inner_text() == "$38B"
     finally:
         page.close()

@@ -145,6 +145,15 @@ class EntityPages:
         return out
 
     @cached_property
+    def party_to(self) -> dict[str, set[str]]:
+        """The deals each organisation is a party to, by organisation id (from :attr:`roles`)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for deal, parties in self.roles.items():
+            for party in parties:
+                out[party["org"]].add(deal)
+        return out
+
+    @cached_property
     def cycles(self) -> circularity.Cycles:
         return circularity.find_cycles(self.inputs.grouped, group_subsidiaries=False)
 
@@ -190,7 +199,7 @@ class EntityPages:
         aliases = self._aliases(iri)
         deal_ids = sorted({leg["deal"] for _u, _v, leg in everything.edges(org, data=True)}
                           | {leg["deal"] for _u, _v, leg in everything.in_edges(org, data=True)}
-                          | {d for d, parties in self.roles.items() if any(p["org"] == org for p in parties)})
+                          | self.party_to.get(org, set()))
         by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for deal in deal_ids:
             row = self.deals[deal]

@@ -7,7 +7,8 @@ Modules, one concern each: :mod:`~kg.endpoint.server` (HTTP, limits), :mod:`~kg.
 and general workers, chosen by a query's past cost), :mod:`~kg.endpoint.pool` and
 :mod:`~kg.endpoint.worker` (queries in killable processes), :mod:`~kg.endpoint.sandbox` (no
 network in workers), :mod:`~kg.endpoint.results` (capped serialization),
-:mod:`~kg.endpoint.pages` (HTML page, service description).
+:mod:`~kg.endpoint.pages` (HTML page, service description), :mod:`~kg.endpoint.linked_data` (the
+minted IRIs: 303 and content negotiation to the pages and RDF the CLI hands over).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@
 one set of settings) into plain rows (:meth:`EntityPages.org`, :meth:`EntityPages.deal`) and renders them with
 ``templates/entity.html.j2``. The numbers are the other surfaces' own: a deal's amount, status, date and
 sources are the projection's deal record as the report lists it (:func:`~kg.views.report_sections.deal_rows`),
-exposure, concentration and loops are :mod:`kg.metrics` on the grouped legs, and the focused explorer is
-:func:`~kg.views.explorer.render_explorer` on the organisation's neighbourhood. Sources, observations and
-exchange rates get a page of their RDF description (:mod:`kg.views.entity_rdf`).
+exposure, concentration and loops are :mod:`kg.metrics` on the grouped legs (:mod:`kg.views.entity_org`), and
+the focused explorer is :func:`~kg.views.explorer.render_explorer` on the organisation's neighbourhood.
+Sources, observations and exchange rates get a page of their RDF description (:mod:`kg.views.entity_rdf`).
 
 Links are made by :class:`Links` (a record path such as ``org/openai`` → a URL, or None where there is no
 page), so the same pages serve the endpoint (:data:`SERVER_LINKS`: ``/id/org/openai``) and the static site
@@ -32,32 +32,20 @@ import networkx as nx
 import pyoxigraph as ox
 from markupsafe import Markup
 
-from kg.metrics import circularity, concentration, exposure
+from kg.metrics import circularity
 from kg.rdf import namespaces as ns
 from kg.records.names import UnknownOrganisation, resolve
 from kg.store import queries
-from kg.views import charts, entity_rdf, report, style
+from kg.views import entity_org, entity_rdf, report, style
 from kg.views import report_sections as sections
 from kg.views.explorer import render_explorer, script_hashes
 from kg.views.explorer_layout import neighbourhood
-from kg.views.formatting import format_amount, iso_date, number, safe_url
+from kg.views.formatting import format_amount, safe_url
 
 __all__ = ["SERVER_LINKS", "EntityPages", "Href", "LinkedPages", "Links"]
 
 Href = Callable[[str], str | None]  # record path ("org/openai") → link, or None: no page for it
 _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-# size figures over time, in the order sizes prefer them (kg.metrics.sizes), then the rest of the family
-SIZE_METRICS = {"market_cap": "Market cap", "valuation_post": "Valuation (post-money)",
-                "valuation_pre": "Valuation (pre-money)", "revenue": "Revenue", "revenue_run_rate": "Revenue run rate"}
-_OBSERVATIONS = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT ?o ?obs ?metric ?end ?basis ?usd ?min ?max ?quote ?publisher ?title ?url ?source WHERE {
-  ?obs aikg:subjectOrganisation ?o ; aikg:metric/skos:notation ?metric ; aikg:periodEnd ?end ; aikg:preferredClaim ?c .
-  ?c aikg:basis/skos:notation ?basis ; aikg:value ?v ; aikg:quote ?quote ; aikg:source ?s .
-  ?s aikg:recordId ?source ; aikg:publisherName ?publisher .
-  OPTIONAL { ?s <http://purl.org/dc/terms/title> ?title } OPTIONAL { ?s aikg:url ?url }
-  OPTIONAL { ?v aikg:valueUSD ?usd } OPTIONAL { ?v aikg:minValueUSD ?min } OPTIONAL { ?v aikg:maxValueUSD ?max }
-} ORDER BY ?end ?obs"""
 _ROLES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?deal ?org ?role ?lead WHERE {
@@ -194,7 +182,7 @@ class EntityPages:
         node = everything.nodes[org]
         iri = ns.record("org", org)
         facts = defaultdict(list)
-        for row in self._select(_PROFILE, iri):
+        for row in entity_org.select(self.inputs.store, _PROFILE, iri):
             facts[_label(str(row["p"]))].append(row["v"])
         aliases = self._aliases(iri)
         deal_ids = sorted({leg["deal"] for _u, _v, leg in everything.edges(org, data=True)}
@@ -216,18 +204,13 @@ class EntityPages:
             "description": (facts.get("description") or [None])[0], "parent": node.get("parent"),
             "subsidiaries": sorted(n for n, d in everything.nodes(data=True) if d.get("parent") == org),
             "aliases": aliases, "identifier_sources": self._identifier_sources(iri),
-            "sizes": self._sizes(iri), "deals": dict(sorted(by_kind.items())),
+            "sizes": entity_org.sizes(self.inputs.store, iri), "deals": dict(sorted(by_kind.items())),
             "deal_count": sum(len(v) for v in by_kind.values()), "group": group,
-            "exposure": self._exposure(group) if group else None,
-            "exposed": self._exposed(group) if group else None,
-            "funders": self._funders(group) if group else None,
+            "exposure": entity_org.exposure_rows(self.inputs, group) if group else None,
+            "exposed": sections.exposed(self.inputs, group, group, self.names) if group else None,
+            "funders": entity_org.funders(self.inputs, group) if group else None,
             "loops": self._loops(group) if group else [],
         }
-
-    def _select(self, query: str, iri: str) -> list[dict[str, Any]]:
-        """A query's rows as dicts of Python values, with ``?o`` bound to ``iri``."""
-        result = self.inputs.store.query(query, {"o": ox.NamedNode(iri)})
-        return [{k: sections.clean(v) for k, v in zip(result.variables, row, strict=True)} for row in result.rows]
 
     def _aliases(self, iri: str) -> dict[str, list[str]]:
         rows = self.inputs.store.query(_ALIASES, {"o": ox.NamedNode(iri)}).term_rows
@@ -237,34 +220,8 @@ class EntityPages:
         return {lang: sorted(names) for lang, names in sorted(out.items())}
 
     def _identifier_sources(self, iri: str) -> list[dict[str, Any]]:
-        rows = self._select(_SOURCES, iri)
+        rows = entity_org.select(self.inputs.store, _SOURCES, iri)
         return [{**r, "url": safe_url(r["url"])} for r in rows]
-
-    def _sizes(self, iri: str) -> dict[str, Any]:
-        """Market cap, valuation and revenue observed over time: a table and a chart of the latest per year."""
-        rows = [r for r in self._select(_OBSERVATIONS, iri) if r["metric"] in SIZE_METRICS]
-        for r in rows:
-            r.update({k: number(r[k]) for k in ("usd", "min", "max")})
-            r["end"] = iso_date(r["end"])
-            r["url"] = safe_url(r["url"])
-            r["amount"] = format_amount({"amount_usd": r["usd"], "amount_min_usd": r["min"],
-                                         "amount_max_usd": r["max"]})
-            r["label"] = SIZE_METRICS[r["metric"]]
-        latest: dict[tuple[str, str], dict[str, Any]] = {}
-        for r in rows:  # ordered by date: the last of a year wins
-            value = r["usd"] if r["usd"] is not None else (r["max"] if r["max"] is not None else r["min"])
-            if value is not None and r["end"]:
-                latest[(r["label"], r["end"][:4])] = {**r, "value": value}
-        series = [charts.Series(label, charts.PALETTE[i]) for i, label in enumerate(SIZE_METRICS.values())
-                  if any(k[0] == label for k in latest)]
-        years = sorted({year for _label, year in latest})
-        values = {key: charts.Bar(r["value"], next(s.colour for s in series if s.name == key[0]),
-                                  f"{key[0]} {r['end']}: {r['amount']} ({r['publisher']})")
-                  for key, r in latest.items()}
-        chart = charts.column_chart(years, series, values, title="Size over time",
-                                    description="The latest figure of each year, per measure", width=760,
-                                    height=260) if values else None
-        return {"rows": rows, "chart": chart}
 
     def _group(self, org: str) -> str | None:
         """The organisation the analyses count it under (subsidiaries merged into their groups)."""
@@ -272,21 +229,6 @@ class EntityPages:
             return resolve(self.inputs.grouped, org)
         except UnknownOrganisation:
             return None
-
-    def _exposure(self, org: str) -> list[dict[str, Any]]:
-        rows = sections.records(exposure.exposure_table(self.inputs.grouped, dict(self.inputs.sizes), org))
-        for row in rows:
-            row["deal_ids"] = [d for d in str(row.get("deals") or "").split(", ") if d]
-        return sorted(rows, key=lambda r: -(r["usd"] or 0.0))
-
-    def _exposed(self, org: str) -> dict[str, Any]:
-        return sections.exposed(self.inputs, org, org, self.names)
-
-    def _funders(self, org: str) -> dict[str, Any]:
-        result = concentration.concentration(self.inputs.grouped, org, "funders")
-        return {"hhi": result.hhi, "label": result.label, "top1": result.top1, "top3": result.top3,
-                "hhi_low": result.hhi_low, "hhi_high": result.hhi_high, "legs": result.legs,
-                "known_legs": result.known_legs, "rows": sections.records(result.table)}
 
     def _loops(self, org: str) -> list[dict[str, Any]]:
         return [r for r in self.cycle_rows if org in str(r["path"]).split(" → ")]

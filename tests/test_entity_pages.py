@@ -103,7 +103,8 @@ def test_a_claim_resolves_to_its_deal_document(server: Any) -> None:
 
 
 @pytest.mark.parametrize("path", ["/id/source/seed-004", "/id/deal/openai-aws-2025/party/aws",
-                                  "/id/observation/openai-valuation-2026-02"])
+                                  "/id/observation/openai-valuation-2026-02",
+                                  "/id/observation/openai-valuation-2026-02/claim/1/value", "/id/fx/GBP/2023-01-01"])
 def test_every_kind_of_iri_answers(server: Any, path: str) -> None:
     _first, doc = follow(server, path, "text/html")
     assert doc.status == 200 and "<h1>" in doc.text

@@ -523,14 +523,21 @@ def metrics(data: Path, out: Path, settings: dict, fail: str, pays: float) -> No
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: OUT/report.html, with OUT/explorer.html beside it; the explorer "
                    "of a named FILE.html is FILE-explorer.html).")
-def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None) -> None:
+@click.option("--site", "site", type=click.Path(path_type=Path), default=None,
+              help="Also write a page per organisation and per deal into this folder (static, offline).")
+def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output: Path | None,
+           site: Path | None) -> None:
     """Write the analyst report: one offline HTML page with every analysis, charts and the explorer."""
     say, stop = _progress()
     try:
-        result = kg.load(data, out, progress=say).build_report(stress_fail=fail, pays=pays, progress=say, **settings)
+        graph = kg.load(data, out, progress=say)
+        result = graph.build_report(stress_fail=fail, pays=pays, progress=say, **settings)
         say("writing the report")
         path, explorer_name = report_paths(out, output)
         result.write(path, explorer_name)
+        if site is not None:
+            say("writing the entity pages")
+            graph.write_site(site)
     finally:
         stop()
     for note in result.notes:
@@ -540,6 +547,8 @@ def report(data: Path, out: Path, settings: dict, fail: str, pays: float, output
     from kg.views.report import explorer_beside  # the report's modules load only when one is written
 
     out_console.print(f"wrote {shown(path)} and {shown(explorer_beside(path, explorer_name))}")
+    if site is not None:
+        out_console.print(f"wrote the entity pages into {shown(site)}/ (open {shown(site / 'index.html')})")
 
 
 @main.command()
@@ -592,8 +601,10 @@ def view(data: Path, out: Path, focus: str | None, depth: int, as_of: str | None
 def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_rows: int, workers: int | None,
           light_workers: int | None, max_connections_per_client: int | None,
           request_timeout_s: float | None) -> None:
-    """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page and the explorer."""
+    """A read-only SPARQL 1.1 Protocol endpoint over the built store, with a query page, the explorer and a
+    page (HTML, Turtle, JSON-LD) for every IRI of the graph at /id/..."""
     from kg.endpoint import serve as serve_endpoint
+    from kg.views.entity_page import SERVER_LINKS
 
     graph = _load(data, out)
     named = queries.library()
@@ -601,9 +612,14 @@ def serve(data: Path, out: Path, host: str, port: int, timeout_s: float, max_row
     chosen = {"workers": workers, "light_workers": light_workers, "request_timeout_s": request_timeout_s,
               "max_connections_per_client": max_connections_per_client}
     options = {k: v for k, v in chosen.items() if v is not None}
+
+    def pages() -> object:  # asked for per request: the pages follow a rebuilt store
+        return graph.entity_pages().linked(SERVER_LINKS)
+
     out_console.print(f"aikg SPARQL endpoint: http://{shown(host)}:{port}/sparql  (query page: http://{shown(host)}:{port}/)")
     serve_endpoint(graph.out / build_stage.STORE_DIR, host, port, timeout_s=timeout_s, max_rows=max_rows,
-                   named_queries=named, explorer_path=explorer if explorer.exists() else None, **options)
+                   named_queries=named, explorer_path=explorer if explorer.exists() else None, entities=pages,
+                   **options)
 
 
 @main.command()

@@ -6,6 +6,7 @@ views); the CLI commands are thin layers over these methods with the same names 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class KnowledgeGraph:
     _legs: dict[tuple[Settings, bool], nx.MultiDiGraph] = field(default_factory=dict, repr=False)
     _tables: tuple[str | None, projection_tables.Tables] | None = field(default=None, repr=False)
     _observations: tuple[str | None, pd.DataFrame, dict[str, str]] | None = field(default=None, repr=False)
+    _pages: Any = field(default=None, repr=False)
 
     # -- building and checking -------------------------------------------------------------
     def build(self, **options: object) -> build_stage.BuildResult:
@@ -291,15 +293,40 @@ class KnowledgeGraph:
                      bubble: bool = True, null_n: int = 500, **settings: Any) -> Any:
         """The analyst report under these settings, not yet written (see :mod:`kg.views.report`); with
         ``bubble``, its answers to the bubble questions (``null_n`` randomised networks per null model)."""
-        from kg.views.report import ReportInputs, build_report  # the report needs every stage: only when asked
+        from kg.views.report import build_report  # the report needs every stage: only when asked
 
         if progress:
             progress("projecting the deals")
-        inputs = ReportInputs(
+        inputs = self.report_inputs(**settings)
+        if bubble:
+            inputs = dataclasses.replace(inputs, bubble=self._bubble(null_n, progress, **settings))
+        return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
+
+    def report_inputs(self, **settings: Any) -> Any:
+        """What the report and the entity pages read (:class:`kg.views.report_sections.ReportInputs`): the store
+        and the projection under these settings (counted, grouped, every status) and the sizes."""
+        from kg.views.report_sections import ReportInputs
+
+        return ReportInputs(
             store=self.store, legs=self.legs(**settings), grouped=self.legs(group_subsidiaries=True, **settings),
             everything=self.legs(**{**settings, "statuses": [s.value for s in Status]}),
-            sizes=self.sizes(**settings), bubble=self._bubble(null_n, progress, **settings) if bubble else None)
-        return build_report(inputs, stress_fail=stress_fail, pays=pays, progress=progress)
+            sizes=self.sizes(**settings))
+
+    def entity_pages(self) -> Any:
+        """The page and RDF document of every minted IRI (:class:`kg.views.entity_page.EntityPages`) under the
+        default settings; the same object (and what it keeps) until the store changes."""
+        from kg.views.entity_page import EntityPages
+
+        inputs = self.report_inputs()
+        if self._pages is None or self._pages.inputs.legs is not inputs.legs:
+            self._pages = EntityPages(inputs)
+        return self._pages
+
+    def write_site(self, folder: Path | str) -> Path:
+        """Write the entity pages as a static site (see :func:`kg.views.entity_site.write_site`)."""
+        from kg.views.entity_site import write_site
+
+        return write_site(self.entity_pages(), Path(folder))
 
     def _bubble(self, null_n: int, progress: Any = None, **settings: Any) -> Any:
         """The bubble analyses the report shows: both null models, the major labs' commitments against

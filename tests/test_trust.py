@@ -4,6 +4,7 @@ deals in exposure, undisclosed never zero, ranges honoured, statuses excluded al
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import math
 import tempfile
@@ -22,6 +23,7 @@ from kg.records.names import UnknownOrganisation
 from kg.records.vocab import COUNTED_STATUSES, Status
 from kg.store import queries
 from kg.synth import synth
+from kg.views.entity_site import SITE_LINKS
 from kg.views.explorer_data import build_view
 from kg.views.formatting import format_amount, leg_amount
 
@@ -44,7 +46,8 @@ def _num(value: object) -> float | None:
 
 
 def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
-    """Every deal's amount, status and date on every surface against the projection's deal record;
+    """Every deal's amount, status and date on every surface (SPARQL digests, metrics, explorer, report,
+    entity pages, CLI) against the projection's deal record;
     returns how many deals were compared."""
     legs = graph.legs(statuses=ALL)  # every deal, whatever its status
     records = legs.graph["deals"]
@@ -93,8 +96,24 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
         record = records[leg["deal"]]
         assert _close(_num(leg.get("deal_amount_usd")), record["amount_usd"]), leg["deal"]
         assert (leg["status"], leg["date"], leg["start"]) == (record["status"], *[record["date"].isoformat()] * 2)
-    # the CLI (JSON of a named query), for the deals of the busiest organisation
+    # the entity pages: each deal's page, and each organisation's list of deals (the busiest one's here)
     busiest = max(legs.nodes, key=legs.degree)
+    pages = graph.entity_pages()
+    for deal, record in records.items():
+        shown = pages.deal(deal)
+        assert shown["amount"] == format_amount(record), deal
+        assert (shown["status"], shown["date"]) == (record["status"], record["date"].isoformat()), deal
+        page = pages.html(f"deal/{deal}", SITE_LINKS)
+        assert f'<dd class="amount">{html.escape(format_amount(record))}</dd>' in page, deal
+    listed = [row for rows in pages.org(busiest)["deals"].values() for row in rows]
+    parties = set(graph.query("deals_of_org", org=busiest)["deal_id"])  # also deals without a leg of its own
+    assert {row["id"] for row in listed} == parties | {d["deal"] for *_e, d in legs.edges(busiest, data=True)} | {
+        d["deal"] for *_e, d in legs.in_edges(busiest, data=True)}
+    for row in listed:
+        record = records[row["id"]]
+        assert (row["amount"], row["status"], row["date"]) == (format_amount(record), record["status"],
+                                                               record["date"].isoformat()), row["id"]
+    # the CLI (JSON of a named query), for the deals of the busiest organisation
     result = CliRunner().invoke(main, ["query", "deals_of_org", "-p", f"org={busiest}", "--format", "json",
                                        "--data", str(graph.data), "--out", str(graph.out)])
     assert result.exit_code == 0, result.output

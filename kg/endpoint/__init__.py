@@ -8,7 +8,9 @@ and general workers, chosen by a query's past cost), :mod:`~kg.endpoint.pool` an
 :mod:`~kg.endpoint.worker` (queries in killable processes), :mod:`~kg.endpoint.sandbox` (no
 network in workers), :mod:`~kg.endpoint.results` (capped serialization),
 :mod:`~kg.endpoint.pages` (HTML page, service description), :mod:`~kg.endpoint.named` (named queries
-over HTTP), :mod:`~kg.endpoint.editor` (the page's CodeMirror), :mod:`~kg.endpoint.spreadsheet` (XLSX).
+over HTTP), :mod:`~kg.endpoint.editor` (the page's CodeMirror), :mod:`~kg.endpoint.spreadsheet` (XLSX),
+:mod:`~kg.endpoint.linked_data` (the minted IRIs: 303 and content negotiation to the pages and RDF
+the CLI hands over).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 Routes: ``/sparql`` (also ``/query``) — the protocol, and the service description on a GET without
 ``query``; ``/queries/NAME?param=value`` — a named query with its parameters bound
-(:mod:`kg.endpoint.named`); ``/`` — the HTML query page; ``/explorer`` — an optional HTML file.
-``format=xlsx`` gives SELECT and ASK results as a workbook (:mod:`kg.endpoint.spreadsheet`).
+(:mod:`kg.endpoint.named`); ``/`` — the HTML query page; ``/explorer`` — an optional HTML file;
+``/id/...`` and ``/doc/...`` — every minted IRI and the documents about it
+(:mod:`kg.endpoint.linked_data`), when the server is given the pages (``entities``). ``format=xlsx``
+gives SELECT and ASK results as a workbook (:mod:`kg.endpoint.spreadsheet`).
 
 Refusals and limits, all answered with an explicit status (limits configurable, :class:`EndpointConfig`),
 each tried by an attack in the test named after it (``security``, ``faults``, ``load``: the files
@@ -54,16 +56,18 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from kg.endpoint.guard import QueryInfo, Refusal
 from kg.endpoint.lanes import Lanes
 from kg.endpoint.limits import ClientLimiter, ConnectionCounter, DeadlineReader
+from kg.endpoint.linked_data import EntitySource
+from kg.endpoint.linked_data import answer as linked_data_answer
 from kg.endpoint.named import NamedEntry, WorkerStore, as_named, bound_query
 from kg.endpoint.pages import query_page, service_description
 from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
@@ -108,6 +112,9 @@ class EndpointConfig:
     request_timeout_s: float = 10.0
     named_queries: Mapping[str, NamedEntry] = field(default_factory=dict)  # served at /queries/NAME
     explorer_path: Path | None = None
+    # the pages and RDF of the minted IRIs (/id/..., /doc/...): called per request, so the source may
+    # follow a rebuilt store; None answers 404 there
+    entities: Callable[[], EntitySource] | None = None
     union_default_graph: bool = False
     sandbox: bool = True
     # address-space cap per worker; a query past it dies (500) instead of exhausting the host
@@ -161,6 +168,9 @@ class EndpointServer(ThreadingHTTPServer):
         self.config = config
         self.limiter = ClientLimiter(config.max_concurrent_per_client)
         self.checked = _VerdictCache(512)
+        # entity pages are built in this process from one projection: one at a time, the last ones kept
+        self.entity_lock = threading.Lock()
+        self.entity_cache: OrderedDict[tuple[object, str, str, str | None, str | None], tuple] = OrderedDict()
         self.connections = ConnectionCounter(config.max_connections, config.max_connections_per_client)
         self.lanes = Lanes(
             config.store_path,
@@ -324,6 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(204, b"", "image/x-icon")  # no icon; spares the page a 404 in its console
             elif path.startswith(_NAMED_PATH):
                 self._named(unquote(path[len(_NAMED_PATH) :]))
+            elif path == "/id" or path.startswith(("/id/", "/doc/")):
+                self._entity(path)
             else:
                 self._error(404, "not found")
         except (TimeoutError, BrokenPipeError, ConnectionResetError):
@@ -361,11 +373,39 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, "text/html; charset=utf-8")
 
-    def _endpoint_url(self) -> str:
+    def _entity(self, path: str) -> None:
+        factory = self.server.config.entities
+        if factory is None:
+            self._error(404, "this server has no entity pages")
+            return
+        fmt = (parse_qs(urlsplit(self.path).query).get("format") or [None])[-1]
+        accept = self.headers.get("Accept")
+        server = self.server
+        with server.entity_lock:
+            source = factory()
+            key = (source, path, self._base_url(), accept, fmt)
+            hit = server.entity_cache.get(key)
+            if hit is None:
+                hit = linked_data_answer(source, path, accept, fmt, self._base_url())
+                server.entity_cache[key] = hit
+                while len(server.entity_cache) > 256:
+                    server.entity_cache.popitem(last=False)
+            server.entity_cache.move_to_end(key)
+        if hit is None:
+            self._error(404, "not found")
+            return
+        self._send(hit.status, hit.body, hit.content_type, hit.headers)
+
+    def _base_url(self) -> str:
+        """``http://host:port`` as the client addressed this server (a Host header that is not a plain host
+        name or address is not trusted)."""
         host = self.headers.get("Host", "")
         if not _HOST_RE.fullmatch(host):
             host = f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-        return f"http://{host}/sparql"
+        return f"http://{host}"
+
+    def _endpoint_url(self) -> str:
+        return f"{self._base_url()}/sparql"
 
     # --- the protocol ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from kg.records.vocab import Basis, DealKind, Evidence, Flow, Metric, OrgType, R
 ONTOLOGY = "https://w3id.org/aikg/ontology#"
 CODE = "https://w3id.org/aikg/code/"
 ID = "https://w3id.org/aikg/id/"
+RECORD_KINDS = ("org", "deal", "source", "observation")  # what ``record`` mints; exchange rates are fx/CUR/DATE
 DERIVED_GRAPH = "https://w3id.org/aikg/graph/derived"
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -84,6 +85,23 @@ def mint(*parts: str) -> str:
 def record(kind: str, record_id: str) -> str:
     """The IRI of a record (``org``, ``deal``, ``source``, ``observation``); ids are validated slugs."""
     return f"{ID}{kind}/{record_id}"
+
+
+def record_of(path: str) -> str | None:
+    """The path (under ``id/``) of the record whose document describes ``path``, or None if ``path``
+    cannot be a minted IRI's.
+
+    >>> record_of("deal/openai-aws-2025/claim/2/amount"), record_of("org/openai"), record_of("fx/EUR/2025-01-31")
+    ('deal/openai-aws-2025', 'org/openai', 'fx/EUR/2025-01-31')
+    >>> record_of("org/"), record_of("nothing/x")
+    (None, None)
+    """
+    parts = path.split("/")
+    if parts[0] in RECORD_KINDS and len(parts) >= 2 and parts[1]:
+        return "/".join(parts[:2])
+    if parts[0] == "fx" and len(parts) == 3 and all(parts):
+        return path
+    return None
 
 
 def local_id(iri: str) -> str:

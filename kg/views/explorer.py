@@ -19,6 +19,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,16 +49,26 @@ __all__ = [
     "render_explorer",
     "render_focused",
     "render_view",
+    "script_hashes",
     "write_explorer",
 ]
 
 _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+_CSP_SCRIPT_SRC = re.compile(r"script-src ([^;\"]*)")
+_CSP_HASH = re.compile(r"'sha256-[A-Za-z0-9+/=]+'")
 
 
 def csp_hash(script: str) -> Markup:
     """The CSP source expression that allows exactly this inline script and nothing injected."""
     digest = hashlib.sha256(str(script).encode("utf-8")).digest()
     return Markup(f"'sha256-{base64.b64encode(digest).decode('ascii')}'")  # noqa: S704 - base64 only
+
+
+def script_hashes(page: str) -> list[str]:
+    """The CSP script hashes a rendered explorer page allows: what a page embedding it in an
+    ``<iframe srcdoc>`` must allow too (a srcdoc frame inherits its parent's policy)."""
+    match = _CSP_SCRIPT_SRC.search(page)
+    return _CSP_HASH.findall(match.group(1)) if match else []
 
 
 def _environment() -> jinja2.Environment:

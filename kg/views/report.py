@@ -18,7 +18,6 @@ which gives each deal's legs, amounts and sources with their quotes.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from kg.output import staged
 from kg.output.progress import Progress, silent
 from kg.views import report_bubble, report_charts, style
 from kg.views import report_sections as sections
-from kg.views.explorer import render_explorer
+from kg.views.explorer import render_explorer, script_hashes
 from kg.views.formatting import format_amount, format_usd, number
 from kg.views.report_sections import ReportInputs
 
@@ -43,8 +42,6 @@ __all__ = ["MAIN_PROVIDERS", "Report", "ReportInputs", "build_report", "explorer
 MAIN_PROVIDERS = ("microsoft", "amazon", "oracle", "coreweave", "google")
 EXPLORER_FILE = "explorer.html"
 _TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-_CSP_SCRIPT_SRC = re.compile(r"script-src ([^;\"]*)")
-_CSP_HASH = re.compile(r"'sha256-[A-Za-z0-9+/=]+'")
 
 
 
@@ -137,8 +134,7 @@ class Report:
     # -- HTML -----------------------------------------------------------------------------------------------
     def explorer_hashes(self) -> list[str]:
         """The CSP script hashes the embedded explorer needs (a srcdoc frame inherits the report's policy)."""
-        match = _CSP_SCRIPT_SRC.search(self.explorer_html)
-        return _CSP_HASH.findall(match.group(1)) if match else []
+        return script_hashes(self.explorer_html)
 
     def render(self, explorer_href: str = EXPLORER_FILE) -> str:
         deal_ids = {d["id"] for d in self.deals}

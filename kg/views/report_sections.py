@@ -240,11 +240,15 @@ def stress_rows(inputs: ReportInputs, fail: str, pays: float, names: dict[str, s
 # --- deals and the explorer ------------------------------------------------------------------------------------
 
 
-def deal_rows(legs: nx.MultiDiGraph, totals: dict[str, dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Every counted deal with its legs and sources: what the tables' deal ids link to."""
+def deal_rows(legs: nx.MultiDiGraph, totals: dict[str, dict[str, Any]], names: dict[str, str],
+              every_deal: bool = False) -> list[dict[str, Any]]:
+    """Every counted deal with its legs and sources: what the tables' deal ids link to. ``every_deal`` adds the
+    deals of the projection's records that have no leg (a party that gives nothing the projection draws)."""
     grouped: dict[str, list[tuple[str, str, dict]]] = defaultdict(list)
     for u, v, leg in legs.edges(data=True):
         grouped[leg["deal"]].append((u, v, leg))
+    if every_deal:
+        grouped.update({deal: [] for deal in legs.graph.get("deals", {}) if deal not in grouped})
     out = []
     for deal, items in grouped.items():
         first = legs.graph.get("deals", {}).get(deal) or items[0][2]  # the deal's own record: one figure

@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 DATA   ?= data
 OUT    ?= out
 
-.PHONY: run test bench lint setup browser clean
+.PHONY: run test bench lint setup browser virtuoso clean
 
 run: $(STAMP)
 	$(BIN)/aikg run --data $(DATA) --out $(OUT)
 
-test: $(STAMP) browser
+test: $(STAMP) browser virtuoso
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/python -m pytest -q
 
@@ -37,6 +37,16 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "warning: could not install chromium; browser tests will be skipped"; \
 	  else echo "note: chromium missing and not root; browser tests will be skipped"; fi; }
+
+# Debian's Virtuoso server binaries for the second remote-store tests (tests/test_remote_virtuoso.py starts
+# its own on loopback ports with a temporary database; the package installs no service).
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      virtuoso-opensource-7-bin >/dev/null) \
+	      || echo "warning: could not install virtuoso-opensource-7-bin; Virtuoso tests will be skipped"; \
+	  else echo "note: virtuoso-t missing and not root; Virtuoso tests will be skipped"; fi; }
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

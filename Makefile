@@ -6,12 +6,12 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksu
 DATA   ?= data
 OUT    ?= out
 
-.PHONY: run test bench lint setup browser editor clean
+.PHONY: run test bench lint setup browser editor virtuoso clean
 
 run: $(STAMP) editor
 	$(BIN)/aikg run --data $(DATA) --out $(OUT)
 
-test: $(STAMP) browser
+test: $(STAMP) browser virtuoso
 	$(BIN)/ruff check kg tests bench
 	$(BIN)/python -m pytest -q
 
@@ -45,6 +45,16 @@ editor:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libjs-codemirror >/dev/null) \
 	      || echo "warning: could not install libjs-codemirror; the query page keeps a plain text area"; \
 	  else echo "note: libjs-codemirror missing and not root; the query page keeps a plain text area"; fi; }
+
+# Debian's Virtuoso server binaries for the second remote-store tests (tests/test_remote_virtuoso.py starts
+# its own on loopback ports with a temporary database; the package installs no service).
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      virtuoso-opensource-7-bin >/dev/null) \
+	      || echo "warning: could not install virtuoso-opensource-7-bin; Virtuoso tests will be skipped"; \
+	  else echo "note: virtuoso-t missing and not root; Virtuoso tests will be skipped"; fi; }
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache

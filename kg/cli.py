@@ -22,6 +22,7 @@ from rich.text import Text
 import kg
 from kg import build as build_stage
 from kg.graph import report_paths
+from kg.graph import validate as check_data
 from kg.ingest import api as ingest
 from kg.ingest.article import ArticleError
 from kg.ingest.batch import BatchError
@@ -34,7 +35,7 @@ from kg.records.vocab import Status
 from kg.store import StoreError, queries
 from kg.store.syntax import SparqlSyntaxError
 from kg.synth import synth as synth_data
-from kg.validate import validate as check_data
+from kg.validate import ENGINES
 from kg.views.export import FORMATS as EXPORT_FORMATS
 from kg.views.export import WHAT as EXPORT_WHAT
 from kg.views.formatting import terminal_text
@@ -297,9 +298,12 @@ def build(data: Path, out: Path, seeds: Path | None) -> None:
 @main.command()
 @data_options
 @seeds_option
-def validate(data: Path, out: Path, seeds: Path | None) -> None:
+@click.option("--engine", type=click.Choice(ENGINES), default="sparql", show_default=True,
+              help="sparql: the shapes compiled to SPARQL on Oxigraph (the build's store in --out when current); "
+                   "pyshacl: the reference implementation, slow on large data.")
+def validate(data: Path, out: Path, seeds: Path | None, engine: str) -> None:
     """Check the data files (models, references, seed quotes) and the built graph (SHACL shapes)."""
-    report = check_data(data, seeds)
+    report = check_data(data, out, seeds, engine)
     for warning in report.warnings:
         out_console.print(terminal_text(warning), markup=False, soft_wrap=True)
     for violation in report.violations:

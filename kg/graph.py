@@ -60,8 +60,8 @@ class KnowledgeGraph:
         self._tables = None
         return result
 
-    def validate(self) -> validate_stage.ValidationReport:
-        return validate_stage.validate(self.data)
+    def validate(self, engine: str = "sparql") -> validate_stage.ValidationReport:
+        return validate(self.data, self.out, engine=engine)
 
     def stats(self) -> dict[str, pd.DataFrame]:
         return stats_stage.stats(self.query)
@@ -420,6 +420,19 @@ def load(data: Path | str | None = None, out: Path | str | None = None, *, endpo
 def _projection(settings: dict[str, Any]) -> dict[str, Any]:
     """The settings :meth:`Settings.of` takes, out of an analysis's keyword arguments."""
     return {k: settings[k] for k in ("as_of", "statuses", "ranges", "allocate", "reported_by") if k in settings}
+
+
+def validate(data: Path | str | None = None, out: Path | str | None = None, seeds: Path | None = None,
+             engine: str = "sparql") -> validate_stage.ValidationReport:
+    """Check the data files and the SHACL shapes (see :func:`kg.validate.validate`); the SPARQL engine
+    checks the store in ``out`` when it holds a build of these data files, else an in-memory copy
+    (nothing is written)."""
+    data_dir = Path(data) if data is not None else DEFAULT_DATA
+    out_dir = Path(out) if out is not None else DEFAULT_OUT
+    store = None
+    if engine == "sparql" and build_stage.is_current(data_dir, out_dir):
+        store = EmbeddedStore(out_dir / build_stage.STORE_DIR).raw
+    return validate_stage.validate(data_dir, seeds, engine=engine, store=store)
 
 
 def _stamp(frame: pd.DataFrame, legs: nx.MultiDiGraph) -> pd.DataFrame:

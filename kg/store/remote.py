@@ -23,7 +23,7 @@ _ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9, text/tu
 
 
 class RemoteStore:
-    """A SPARQL 1.1 Protocol endpoint (Oxigraph, Fuseki, QLever, GraphDB, aikg serve, ...)."""
+    """A SPARQL 1.1 Protocol endpoint (Oxigraph, Virtuoso, Fuseki, QLever, GraphDB, aikg serve, ...)."""
 
     def __init__(
         self, endpoint_url: str, *, timeout_s: float = 60.0, headers: Mapping[str, str] | None = None
@@ -68,13 +68,10 @@ class RemoteStore:
         named_graph_uris: Sequence[str] | None = None,
     ) -> QueryResult:
         """POST ``sparql`` (with ``bindings`` as a VALUES block) and parse the answer."""
-        text = bind_with_values(sparql, bindings or {})
-        params = [("default-graph-uri", g) for g in default_graph_uris or ()]
+        params = [("query", bind_with_values(sparql, bindings or {}))]
+        params += [("default-graph-uri", g) for g in default_graph_uris or ()]
         params += [("named-graph-uri", g) for g in named_graph_uris or ()]
-        url = self.endpoint_url + ("?" + urllib.parse.urlencode(params) if params else "")
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT}
-        with self._talking("query", self.endpoint_url), self._request(url, text.encode("utf-8"), headers,
-                                                                       "POST") as response:
+        with self._talking("query", self.endpoint_url), self._post(params, _ACCEPT) as response:
             body = response.read()
             media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             truncated = response.headers.get("X-aikg-truncated", "").lower() == "true"
@@ -94,11 +91,16 @@ class RemoteStore:
         return _result_from(answer, truncated)
 
     def table(self, sparql: str) -> pd.DataFrame:
-        headers = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "text/csv"}
-        with self._talking("query", self.endpoint_url), \
-                self._request(self.endpoint_url, sparql.encode("utf-8"), headers, "POST") as response:
+        with self._talking("query", self.endpoint_url), self._post([("query", sparql)], "text/csv") as response:
             body = response.read()
         return _csv_table(body)
+
+    def _post(self, params: list[tuple[str, str]], accept: str):
+        """A query by URL-encoded POST: the form every SPARQL 1.1 server takes (Virtuoso 7 does not answer
+        a query POSTed directly as ``application/sparql-query``). Parameters in the endpoint URL (such as
+        ``default-graph-uri``) stay there."""
+        headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Accept": accept}
+        return self._request(self.endpoint_url, urllib.parse.urlencode(params).encode("ascii"), headers, "POST")
 
     def triple_count(self) -> int:
         """Number of triples in all graphs (quads)."""

@@ -124,15 +124,19 @@ class EmbeddedStore:
     @classmethod
     def is_current(cls, path: Path, fingerprint: str) -> bool:
         """True if the store at ``path`` was built by :meth:`build` from data with ``fingerprint``."""
+        return cls.fingerprint(path) == fingerprint
+
+    @staticmethod
+    def fingerprint(path: Path) -> str | None:
+        """The fingerprint the store at ``path`` (a symlink to a generation) was built with, or None."""
         path = Path(path)
         if not path.is_symlink() or not path.is_dir():
-            return False
+            return None
         target = Path(os.path.realpath(path))
-        marker = target.parent / f"{target.name}.fingerprint"
         try:
-            return marker.read_text(encoding="utf-8") == fingerprint
+            return (target.parent / f"{target.name}.fingerprint").read_text(encoding="utf-8")
         except OSError:
-            return False
+            return None
 
     # querying
 

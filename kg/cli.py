@@ -222,7 +222,8 @@ def build(data: Path, out: Path, seeds: Path | None, formats: tuple[str, ...]) -
         return
     out_console.print(f"built {result.summary()}")
     files = ", ".join(build_stage.FORMATS[n] for n in build_stage.FORMATS if n == "nt" or n in formats)
-    out_console.print(f"wrote {shown(out / build_stage.GRAPH_DIR)}/ ({files}) and {shown(out / build_stage.STORE_DIR)}/")
+    graph, store = shown(out / build_stage.GRAPH_DIR), shown(out / build_stage.STORE_DIR)
+    out_console.print(f"wrote {graph}/ ({files}) and {store}/")
     if result.warnings:
         out_console.print(f"{result.warnings} warning(s): run 'aikg validate' to list them")
 

@@ -267,6 +267,7 @@ def tidy(raw: Tables) -> Tables:
     org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
     org_props = raw.org_props.drop_duplicates().sort_values(["iri", "p", "o"], ignore_index=True)
     deals = raw.deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
+    deals["part_of"] = deals["part_of"].astype("str")  # text or NaN, also when no deal is part of another
     claims = raw.claims[raw.claims["deal"].notna()].drop_duplicates("claim")
     claims = claims.sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
     sources = raw.sources.drop_duplicates("source").sort_values("source", ignore_index=True)

@@ -87,17 +87,19 @@ class EmbeddedStore:
         return cls(path)
 
     @staticmethod
-    def load(target: Path, files: Sequence[Path], fingerprint: str) -> None:
+    def load(target: Path, files: Sequence[Path], fingerprint: str, *, lenient: bool = False) -> None:
         """Bulk-load ``files`` into a new store directory ``target`` and write ``fingerprint`` beside it
-        (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks)."""
+        (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks).
+        ``lenient`` skips Oxigraph's IRI and literal checks: for files whose terms were checked before
+        (the build's own N-Triples and the shipped ontology)."""
         store = ox.Store(str(target))
         for file in map(Path, files):
             fmt, base = _rdf_format(file), file.resolve().as_uri()
             if file.suffix == ".gz":
                 with gzip.open(file, "rb") as stream:
-                    store.bulk_load(stream, fmt, base_iri=base)
+                    store.bulk_load(stream, fmt, base_iri=base, lenient=lenient)
             else:
-                store.bulk_load(path=str(file), format=fmt, base_iri=base)
+                store.bulk_load(path=str(file), format=fmt, base_iri=base, lenient=lenient)
         store.flush()
         store.optimize()
         del store

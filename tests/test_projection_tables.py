@@ -349,10 +349,12 @@ def test_an_unreadable_or_older_cache_is_read_again(graph: kg.KnowledgeGraph,
             (path / "claims.parquet").write_bytes(b"not parquet")
         elif spoil == "missing":
             (path / "parties.parquet").unlink()
-        else:
-            monkeypatch.setattr(projection_tables, "FORMAT", -1) if spoil == "older format" else None
-            projection_tables.save(path, good, fingerprint if spoil == "older format" else "another build")
+        elif spoil == "older format":
+            monkeypatch.setattr(projection_tables, "FORMAT", -1)
+            projection_tables.save(path, good, fingerprint)  # type: ignore[arg-type]
             monkeypatch.undo()
+        else:
+            projection_tables.save(path, good, "another build")
         assert projection_tables.stored(path, fingerprint) is None, spoil
         tables = projection_tables.load(store)
         assert len(tables.claims) == 12 and tables.claims.equals(good.claims), spoil

@@ -349,6 +349,7 @@ def save(folder: Path, tables: Tables, fingerprint: str) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
         os.close(fd)
         try:
+            os.chmod(tmp, 0o644)  # readable like the graph files beside it (mkstemp makes it private)
             pq.write_table(table, tmp)
             os.replace(tmp, folder / f"{name}.parquet")
         except BaseException:

@@ -2,9 +2,10 @@
 
 Output layout under ``--out``::
 
-    graph -> current/graph      aikg.nt, aikg.ttl, aikg.jsonld (the data graph) and manifest.json
+    graph -> current/graph      aikg.nt (the data graph; aikg.ttl, aikg.jsonld when asked) and manifest.json
     store -> current/store      the Oxigraph store (data + ontology) that SPARQL runs on
-    current -> .generations/G   the generation readers see; G also holds cache/ (projection tables)
+    current -> .generations/G   the generation readers see; G also holds cache/tables/ (the projection's
+                                tables, written from the records in the same pass as the triples)
     .generations/               this generation and the previous one (open readers may still use it)
     .build.lock                 held while a build writes
 
@@ -38,6 +39,9 @@ import pyoxigraph as ox
 from kg.output import naming
 from kg.output.progress import Progress, silent
 from kg.paths import ONTOLOGY_DIR
+from kg.projection import tables as projection_tables
+from kg.projection.bulk import paused_gc
+from kg.projection.written import TableRows
 from kg.rdf.formats import serialize
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
 from kg.records.fx import FxTable
@@ -49,6 +53,9 @@ ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR, CURRENT, GENERATIONS, LOCK = "graph", "store", "current", ".generations", ".build.lock"
 PARTIAL = ".partial"
 DATA_NT, DATA_TTL, DATA_JSONLD, MANIFEST = "aikg.nt", "aikg.ttl", "aikg.jsonld", "manifest.json"
+# The graph files a build can write, by format name: N-Triples always (the store loads it); Turtle and
+# JSON-LD only when asked (nothing in aikg reads them; ``aikg export`` writes them from the store too).
+FORMATS = {"nt": DATA_NT, "ttl": DATA_TTL, "jsonld": DATA_JSONLD}
 
 
 
@@ -94,15 +101,19 @@ class BuildBusy(RuntimeError):
 
 
 def build(data: Path, out: Path, *, progress: Progress | None = None,
-          formats: tuple[str, ...] = ("ttl", "jsonld"), seeds: Path | None = None) -> BuildResult:
+          formats: tuple[str, ...] = ("nt",), seeds: Path | None = None) -> BuildResult:
     """Build the graph from ``data`` into a new generation of ``out`` (see the module docstring).
 
     The data files are read, checked and turned into triples one file at a time, so memory stays
     bounded by the largest file. Raises :class:`kg.records.problems.DataError` with every error of the
     run (nothing is then written) and :class:`BuildBusy` when another build holds ``out``. When ``out``
     already holds a build of exactly these files, nothing is rebuilt. Quotes citing a seed file are
-    checked against the files in ``seeds`` (default: :func:`kg.paths.seeds_folder`).
+    checked against the files in ``seeds`` (default: :func:`kg.paths.seeds_folder`). ``formats`` names the
+    graph files to write besides the store (:data:`FORMATS`; N-Triples is always written).
     """
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown graph format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
     say = progress or silent
     started = time.perf_counter()
     checker = open_checker(data, seeds)
@@ -113,7 +124,7 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
             for name in removed:
                 say(f"removed {name} (left by an interrupted or older build)")
             fingerprint = build_fingerprint(checker.root)
-            if is_current(checker.root, out):
+            if is_current(checker.root, out) and all((out / GRAPH_DIR / FORMATS[f]).exists() for f in formats):
                 manifest = json.loads((out / GRAPH_DIR / MANIFEST).read_text(encoding="utf-8"))
                 fields = {k: manifest[k] for k in ("fingerprint", "triples", "organisations", "sources", "deals",
                                                     "observations", "claims", "warnings")}
@@ -143,13 +154,16 @@ def build(data: Path, out: Path, *, progress: Progress | None = None,
 
 def _write_generation(checker: Checker, target: Path, fingerprint: str, formats: tuple[str, ...],
                       say: Progress) -> BuildResult:
-    """Graph files, manifest and store of one generation in ``target``."""
+    """Graph files, projection tables, manifest and store of one generation in ``target``."""
     graph = target / GRAPH_DIR
     graph.mkdir(parents=True)
     nt = graph / DATA_NT
-    with nt.open("w", encoding="utf-8") as stream:
+    # the collector is paused while records are read and turned into triples and table rows: nothing
+    # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
+    with nt.open("w", encoding="utf-8") as stream, paused_gc():
         writer = TripleWriter(stream)
         builder = GraphBuilder(writer)
+        rows = TableRows(lambda: builder.fx)
         rates: list[FxRate] = []
         files = list(data_files(checker.root))
         for done, (folder, path) in enumerate(files):
@@ -160,9 +174,13 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
                 builder.fx = FxTable(rates)
             for record in records:
                 builder.emit(record)
+                rows.add(record)
         builder.finish()
         writer.flush()
-    warnings = checker.finish()
+        warnings = checker.finish()
+        say("writing the projection's tables")
+        projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
+        del rows
     if "ttl" in formats:
         say("writing Turtle")
         _serialise(nt, graph / DATA_TTL, "ttl")
@@ -175,7 +193,9 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
                          observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
                          seconds=0.0, store_rebuilt=True)
     say("loading the query store")
-    EmbeddedStore.load(target / STORE_DIR, [nt, *ontology_paths()], fingerprint)
+    # lenient: the build wrote these terms itself from checked records (IRIs of validated slugs, escaped
+    # literals); Oxigraph's own checks of them cost about a tenth of the load (README, Benchmarks)
+    EmbeddedStore.load(target / STORE_DIR, [nt, *ontology_paths()], fingerprint, lenient=True)
     _write_manifest(graph / MANIFEST, result)  # last: a generation with a manifest is whole
     return result
 

@@ -273,14 +273,24 @@ def seeds_option(func: Callable) -> Callable:
                              f"(default: ../shared/sources/seeds beside the repository; env {SEEDS_ENV}).")(func)
 
 
+def _formats(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip() for n in value.split(",") if n.strip()))
+    unknown = [n for n in names if n not in build_stage.FORMATS]
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; choose from {', '.join(build_stage.FORMATS)}")
+    return names
+
+
 @main.command()
 @data_options
 @seeds_option
-def build(data: Path, out: Path, seeds: Path | None) -> None:
-    """Build the graph from --data into --out (Turtle, N-Triples, JSON-LD and the query store)."""
+@click.option("--formats", default="nt", show_default=True, callback=_formats,
+              help="Graph files to write, comma-separated: nt (always written: the store loads it), ttl, jsonld.")
+def build(data: Path, out: Path, seeds: Path | None, formats: tuple[str, ...]) -> None:
+    """Build the graph from --data into --out (N-Triples, the query store and the projection's tables)."""
     say, stop = _progress()
     try:
-        result = build_stage.build(data, out, progress=say, seeds=seeds)
+        result = build_stage.build(data, out, progress=say, seeds=seeds, formats=formats)
     finally:
         stop()
     for name in result.removed:
@@ -289,8 +299,9 @@ def build(data: Path, out: Path, seeds: Path | None) -> None:
         out_console.print(f"up to date: {shown(out)} already holds a build of these data files")
         return
     out_console.print(f"built {result.summary()}")
-    out_console.print(f"wrote {shown(out / build_stage.GRAPH_DIR)}/ ({build_stage.DATA_TTL}, {build_stage.DATA_NT}, "
-                      f"{build_stage.DATA_JSONLD}) and {shown(out / build_stage.STORE_DIR)}/")
+    files = ", ".join(build_stage.FORMATS[n] for n in build_stage.FORMATS if n == "nt" or n in formats)
+    graph, store = shown(out / build_stage.GRAPH_DIR), shown(out / build_stage.STORE_DIR)
+    out_console.print(f"wrote {graph}/ ({files}) and {store}/")
     if result.warnings:
         out_console.print(f"{result.warnings} warning(s): run 'aikg validate' to list them")
 

@@ -70,12 +70,31 @@ def test_derived_shortcuts_are_rebuilt_from_deals(built: kg.KnowledgeGraph) -> N
     ]
 
 
-def test_all_three_formats_hold_the_same_graph(built: kg.KnowledgeGraph) -> None:
+def test_a_build_writes_n_triples_alone_unless_asked(built: kg.KnowledgeGraph, tmp_path: Path) -> None:
     graph_dir = built.out / GRAPH_DIR
+    assert (graph_dir / DATA_NT).is_file()
+    assert not (graph_dir / DATA_TTL).exists() and not (graph_dir / DATA_JSONLD).exists()
+    # asked for, Turtle and JSON-LD are written too (a build of the same data is redone to add them)
+    assert build(built.data, built.out, formats=("nt", "ttl", "jsonld")).store_rebuilt
     counts = {name: len(list(ox.parse(path=str(graph_dir / name)))) for name in (DATA_NT, DATA_TTL, DATA_JSONLD)}
     assert len(set(counts.values())) == 1 and counts[DATA_NT] > 100
     manifest = json.loads((graph_dir / MANIFEST).read_text())
     assert (manifest["triples"], manifest["deals"], manifest["organisations"]) == (counts[DATA_NT], 3, 4)
+    assert not build(built.data, built.out, formats=("ttl",)).store_rebuilt  # now there: up to date
+    with pytest.raises(ValueError, match=r"unknown graph format.*rdfxml"):
+        build(built.data, tmp_path / "out", formats=("rdfxml",))
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_build_formats(tmp_path: Path) -> None:
+    data = write_dataset(tmp_path / "data")
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(tmp_path / "out"),
+                                       "--formats", "nt,ttl"])
+    assert result.exit_code == 0, result.output
+    assert "aikg.nt, aikg.ttl)" in result.output and (tmp_path / "out" / GRAPH_DIR / DATA_TTL).is_file()
+    bad = CliRunner().invoke(main, ["build", "--data", str(data), "--out", str(tmp_path / "o2"), "--formats", "xml"])
+    assert bad.exit_code == 2 and "unknown format xml; choose from nt, ttl, jsonld" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "o2").exists()
 
 
 def test_store_is_rebuilt_only_when_data_changes(tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ POINTS = [
     ("kg.rdf.triples.GraphBuilder.emit", "converting the first record"),
     ("kg.rdf.triples.TripleWriter.flush", "after the triples are written"),
     ("kg.build._serialise", "writing Turtle"),
+    ("kg.projection.tables.save", "writing the projection's tables"),
     ("kg.store.embedded.EmbeddedStore.load", "before the store loads"),
     ("kg.build._write_manifest", "after the store, before the manifest"),
     ("kg.build.os.replace", "renaming the finished generation"),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner, Result
@@ -73,8 +74,13 @@ def test_build_on_a_full_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     data, out = write_dataset(tmp_path / "data"), tmp_path / "out"
     # how pyoxigraph reports ENOSPC (writing to /dev/full): OSError without errno, the errno in the text
     monkeypatch.setattr(ox, "serialize", raising(OSError("No space left on device (os error 28)")))
-    one_error_line(invoke("build", "--data", str(data), "--out", str(out)), out, ENOSPC_LINE)
+    one_error_line(invoke("build", "--data", str(data), "--out", str(out), "--formats", "nt,ttl"), out, ENOSPC_LINE)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no out/, no staging folder
+    monkeypatch.undo()
+    # and as pyarrow reports it, writing the projection's tables (an OSError with its errno)
+    monkeypatch.setattr(pq, "write_table", raising(OSError(errno.ENOSPC, "No space left on device")))
+    one_error_line(invoke("build", "--data", str(data), "--out", str(out)), out, ENOSPC_LINE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
 def test_build_into_a_read_only_folder_keeps_the_previous_graph(built: tuple[Path, Path],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import pickle
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -320,10 +320,10 @@ def test_tables_are_cached_per_store_generation(graph: kg.KnowledgeGraph, monkey
     assert isinstance(store, EmbeddedStore)
     path = projection_tables.cache_path(store)
     generation = Path(os.path.realpath(graph.out / "current"))  # the build's generation holds its cache
-    assert path == generation / "cache" / "projection.pickle"
-    path.unlink(missing_ok=True)
+    assert path == generation / "cache" / "tables"
+    shutil.rmtree(path)
     first = projection_tables.load(store)
-    assert path.is_file() and not list(path.parent.glob("*.tmp"))
+    assert sorted(p.name for p in path.iterdir()) == sorted(f"{n}.parquet" for n in projection_tables._NAMES)
 
     def no_reading(_store: object) -> None:
         raise AssertionError("read the store although the cache holds the tables")
@@ -337,17 +337,28 @@ def test_tables_are_cached_per_store_generation(graph: kg.KnowledgeGraph, monkey
     assert _snapshot(deal_legs(store, settings)) == _snapshot(deal_legs(None, settings, tables=first))
 
 
-def test_an_unreadable_or_older_cache_is_read_again(graph: kg.KnowledgeGraph) -> None:
+def test_an_unreadable_or_older_cache_is_read_again(graph: kg.KnowledgeGraph,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     store = graph.store
     path = projection_tables.cache_path(store)  # type: ignore[arg-type]
     assert path is not None
-    for junk in (b"not a pickle", pickle.dumps({"format": -1, "tables": None})):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(junk)
+    fingerprint = EmbeddedStore.fingerprint(store.path)  # type: ignore[attr-defined]
+    good = projection_tables.load(store)
+    for spoil in ("junk", "older format", "other fingerprint", "missing"):
+        if spoil == "junk":
+            (path / "claims.parquet").write_bytes(b"not parquet")
+        elif spoil == "missing":
+            (path / "parties.parquet").unlink()
+        elif spoil == "older format":
+            monkeypatch.setattr(projection_tables, "FORMAT", -1)
+            projection_tables.save(path, good, fingerprint)  # type: ignore[arg-type]
+            monkeypatch.undo()
+        else:
+            projection_tables.save(path, good, "another build")
+        assert projection_tables.stored(path, fingerprint) is None, spoil
         tables = projection_tables.load(store)
-        assert len(tables.claims) == 12
-        with path.open("rb") as stream:
-            assert pickle.load(stream)["format"] == projection_tables.FORMAT
+        assert len(tables.claims) == 12 and tables.claims.equals(good.claims), spoil
+        assert projection_tables.stored(path, fingerprint) is not None, spoil  # saved again, whole
 
 
 def test_no_cache_without_a_generation(graph: kg.KnowledgeGraph) -> None:
@@ -364,11 +375,11 @@ def test_caches_of_pruned_generations_are_removed(tmp_path: Path) -> None:
     store = EmbeddedStore.build(tmp_path / "store", [nt], "f1")
     stale = tmp_path / "cache" / "19990101T000000-deadbeef"
     stale.mkdir(parents=True)
-    (stale / "projection.pickle").write_bytes(b"old")
+    (stale / "tables").mkdir()
     path = projection_tables.cache_path(store)
     assert path is not None and path.parent.parent == tmp_path / "cache"
     projection_tables.load(store)
-    assert path.is_file() and not stale.exists()
+    assert path.is_dir() and not stale.exists()
 
 
 def test_knowledge_graph_keeps_the_tables_in_memory(graph: kg.KnowledgeGraph, monkeypatch: pytest.MonkeyPatch) -> None:

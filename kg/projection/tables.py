@@ -12,31 +12,36 @@ each) and joining rows, so the queries are shaped for it:
   the one IRI decoded per claim and per participation carries its deal and organisation
   (``<deal>/claim/<n>``, ``<deal>/party/<org>``, as :mod:`kg.rdf.triples` mints them).
 
-:func:`load` keeps the tables of an :class:`~kg.store.embedded.EmbeddedStore` built with generations in
-``OUT/cache/<generation>/projection.pickle``, so only the first projection after a build reads
-the store. Remote stores are always read.
+:func:`load` reads the tables of an :class:`~kg.store.embedded.EmbeddedStore` built with generations from
+Parquet files in the generation (:func:`cache_path`), stamped with the store's fingerprint: ``aikg build``
+writes them from the records it validates, in the same pass as the triples (:mod:`kg.projection.written`),
+so no projection reads the tables out of the store; where they are missing, stale or unreadable they
+are read from the store and saved. Remote stores are always read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import pickle
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from kg.rdf import namespaces as ns
 from kg.records.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
-FORMAT = 3  # bump when the tables change shape: older cache files are then read again from the store
-CACHE_DIR, CACHE_FILE = "cache", "projection.pickle"
+FORMAT = 4  # bump when the tables change shape: older files are then read again from the store
+CACHE_DIR, TABLES_DIR = "cache", "tables"
+_STAMP = b"aikg"  # the Parquet schema metadata key of a file's stamp (see save)
 
 _P = "PREFIX aikg: <https://w3id.org/aikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> " \
      "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX schema: <https://schema.org/> " \
@@ -153,6 +158,9 @@ class Tables:
     size_figures: pd.DataFrame
 
 
+_NAMES = tuple(f.name for f in fields(Tables))
+
+
 def _frame(store: Store, text: str, columns: list[str]) -> pd.DataFrame:
     """The answer as text columns, in this order, all present even when no row matched ("" = unbound)."""
     frame = store.table(text)
@@ -199,15 +207,11 @@ def _deal_of(iris: pd.Series, marker: str) -> tuple[pd.Series, pd.Series]:
 
 def read(store: Store) -> Tables:
     """Read the tables from ``store`` (no cache)."""
-    orgs = _frame(store, ORGS, ["org", "id", "label"])
-    orgs = orgs.rename(columns={"org": "iri"}).sort_values("id", kind="stable", ignore_index=True)
+    orgs = _frame(store, ORGS, ["org", "id", "label"]).rename(columns={"org": "iri"})
     org_types = _frame(store, ORG_TYPES, ["org", "code"]).rename(columns={"org": "iri"})
-    org_types["rank"] = org_types["code"].map(_TYPE_RANK).fillna(len(_TYPE_RANK))
-    org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
     org_props = _frame(store, ORG_PROPS, ["org", "p", "o"]).rename(columns={"org": "iri"})
 
     deals = _frame(store, DEALS, ["deal", "kind", "title", "part_of"])
-    deals = deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
     deals["part_of"] = deals["part_of"].replace("", None)
     deal_ids = {ns.record("deal", d): d for d in deals["deal"].tolist()}
 
@@ -222,18 +226,15 @@ def read(store: Store) -> Tables:
         "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
         "max_usd": _floats(raw["max_usd"]), "native": _native(raw), "approximate": _flags(raw["approximate"]),
         "undisclosed": _flags(raw["undisclosed"])})
-    claims = claims[claims["deal"].notna()].sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
 
     src_cols = ["source", "publisher", "title", "url", "seed_file", "published"]
-    sources = _frame(store, SOURCES, src_cols).drop_duplicates("source", ignore_index=True)
+    sources = _frame(store, SOURCES, src_cols)
     sources["published"] = _days(sources["published"])
 
     raw = _frame(store, PARTIES, ["part", "role", "gives"]).drop_duplicates("part")
     deal_iri, org = _deal_of(raw["part"], "/party/")
     parties = pd.DataFrame({"deal": deal_iri.map(deal_ids).to_numpy(dtype=object), "org": org.to_numpy(dtype=object),
                             "role": raw["role"].to_numpy(dtype=object), "gives": raw["gives"].to_numpy(dtype=object)})
-    parties["rank"] = parties["role"].map(_ROLE_RANK)
-    parties = parties[parties["deal"].notna()].sort_values(["deal", "rank", "org"], ignore_index=True)
 
     fig_cols = ["c", "part", "value_usd", "min_usd", "max_usd", "stake_value", "stake_max", "stake_min"]
     raw = _frame(store, FIGURES, fig_cols)
@@ -245,19 +246,40 @@ def read(store: Store) -> Tables:
                             "claim": raw["c"].to_numpy(dtype=object), "org": org.to_numpy(dtype=object),
                             "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
                             "max_usd": _floats(raw["max_usd"]), "stake": stake})
-    figures = figures[figures["deal"].notna()].drop_duplicates(["deal", "claim", "org"], keep="last",
-                                                               ignore_index=True)
-    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, _size_figures(store))
+
+    raw = _frame(store, SIZE_FIGURES, ["obs", "org", "metric", "end", *_USD])
+    size_figures = pd.DataFrame({"obs": raw["obs"].to_numpy(dtype=object), "org": raw["org"].to_numpy(dtype=object),
+                                 "metric": raw["metric"].to_numpy(dtype=object), "end": _days(raw["end"]),
+                                 **{k: _floats(raw[k]) for k in _USD}})
+    return tidy(Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures))
 
 
-def _size_figures(store: Store) -> pd.DataFrame:
-    raw = _frame(store, SIZE_FIGURES, ["obs", "org", "metric", "end", *_USD]).drop_duplicates(["obs", "org"])
-    single = ~raw["obs"].duplicated(keep=False)  # one row per (observation, organisation) now
-    raw = raw[single.to_numpy()]
-    frame = pd.DataFrame({"obs": raw["obs"].to_numpy(dtype=object), "org": raw["org"].to_numpy(dtype=object),
-                          "metric": raw["metric"].to_numpy(dtype=object), "end": _days(raw["end"]),
-                          **{k: _floats(raw[k]) for k in _USD}})
-    return frame.sort_values("obs", ignore_index=True)
+def tidy(raw: Tables) -> Tables:
+    """The tables in their documented order, each row once, from rows in any order (the store's, the
+    build's): what :func:`read` and the build's :mod:`kg.projection.written` share.
+
+    ``raw`` may hold rows of claims, parties and figures of no deal (``deal`` None: dropped), several
+    rows per deal, source or (observation, organisation) (the first is kept), and size figures of an
+    observation about several organisations (dropped: it sizes none of them).
+    """
+    orgs = raw.orgs.sort_values("id", kind="stable", ignore_index=True)
+    org_types = raw.org_types.assign(rank=raw.org_types["code"].map(_TYPE_RANK).fillna(len(_TYPE_RANK)))
+    org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
+    org_props = raw.org_props.drop_duplicates().sort_values(["iri", "p", "o"], ignore_index=True)
+    deals = raw.deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
+    deals["part_of"] = deals["part_of"].astype("str")  # text or NaN, also when no deal is part of another
+    claims = raw.claims[raw.claims["deal"].notna()].drop_duplicates("claim")
+    claims = claims.sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
+    sources = raw.sources.drop_duplicates("source").sort_values("source", ignore_index=True)
+    parties = raw.parties[raw.parties["deal"].notna()].drop_duplicates(["deal", "org"])
+    parties = parties.assign(rank=parties["role"].map(_ROLE_RANK))
+    parties = parties.sort_values(["deal", "rank", "org"], ignore_index=True)
+    figures = raw.figures[raw.figures["deal"].notna()].drop_duplicates(["deal", "claim", "org"], keep="last")
+    figures = figures.sort_values(["deal", "claim", "org"], ignore_index=True)
+    sized = raw.size_figures.drop_duplicates(["obs", "org"])
+    sized = sized[~sized["obs"].duplicated(keep=False).to_numpy()]  # one organisation per observation
+    size_figures = sized.sort_values(["obs", "org"], ignore_index=True)
+    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures)
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -273,51 +295,82 @@ def generation(store: Store) -> str | None:
     return str(target) if target.is_dir() else None
 
 
+def generation_cache(generation_dir: Path) -> Path:
+    """Where the tables of a build's generation ``.generations/G`` are kept: ``G/cache/tables/``."""
+    return generation_dir / CACHE_DIR / TABLES_DIR
+
+
 def cache_path(store: Store) -> Path | None:
-    """Where the tables of ``store``'s current generation are kept, or None (no generation: no cache):
-    inside the build's generation (``.generations/G/cache/``), which is removed with it; for a store
-    built on its own by :meth:`~kg.store.embedded.EmbeddedStore.build`, ``cache/<generation>/`` beside it."""
+    """The folder the tables of ``store``'s current generation are kept in, or None (no generation: no
+    cache): inside the build's generation (:func:`generation_cache`), which is removed with it; for a
+    store built on its own by :meth:`~kg.store.embedded.EmbeddedStore.build`, ``cache/<generation>/tables``
+    beside it."""
     name = generation(store)
     if name is None:
         return None
     target = Path(name)
     if target.name == "store" and (target.parent / "graph").is_dir():
-        return target.parent / CACHE_DIR / CACHE_FILE
-    return store.path.parent / CACHE_DIR / target.name / CACHE_FILE  # type: ignore[attr-defined]
+        return generation_cache(target.parent)
+    return store.path.parent / CACHE_DIR / target.name / TABLES_DIR  # type: ignore[attr-defined]
 
 
 def load(store: Store) -> Tables:
-    """The tables of ``store``: from the cache of its current generation when there is one, else read
-    (and cached for the next time)."""
+    """The tables of ``store``: from the files of its current generation when they were written for its
+    fingerprint (by the build, or by an earlier call), else read from the store (and saved for the next
+    time)."""
     path = cache_path(store)
     if path is None:
         return read(store)
     before = generation(store)
-    with contextlib.suppress(Exception):  # unreadable, foreign or older: read again
-        with path.open("rb") as stream:
-            saved = pickle.load(stream)  # noqa: S301 - a file this module wrote under OUT
-        if isinstance(saved, dict) and saved.get("format") == FORMAT and isinstance(saved.get("tables"), Tables):
-            return saved["tables"]
+    fingerprint = EmbeddedStore.fingerprint(store.path)  # type: ignore[attr-defined]
+    saved = stored(path, fingerprint)
+    if saved is not None:
+        return saved
     tables = read(store)
-    if generation(store) != before:  # rebuilt meanwhile: these tables may mix generations; keep them out
+    if generation(store) != before or fingerprint is None:  # rebuilt meanwhile: these may mix generations
         return tables
     with contextlib.suppress(OSError):  # a read-only OUT still projects, just uncached
-        _save(path, tables)
+        save(path, tables, fingerprint)
         if path.parent.parent != Path(before).parent:  # a store of its own: drop the caches of gone generations
-            _prune(path.parent.parent, EmbeddedStore._generations(store.path))  # type: ignore[arg-type]
+            _prune(path.parent.parent, EmbeddedStore._generations(store.path))  # type: ignore[attr-defined]
     return tables
 
 
-def _save(path: Path, tables: Tables) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".projection-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            pickle.dump({"format": FORMAT, "tables": tables}, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def save(folder: Path, tables: Tables, fingerprint: str) -> None:
+    """Write ``tables`` into ``folder``, one Parquet file each, stamped with ``fingerprint`` (of the store
+    they describe), :data:`FORMAT` and their pandas dtypes; each file is replaced whole (temporary name,
+    rename), so a reader sees a whole file of one stamp or the one before."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in _NAMES:
+        frame = getattr(tables, name)
+        stamp = {"format": FORMAT, "fingerprint": fingerprint, "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), _STAMP: json.dumps(stamp)})
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            os.chmod(tmp, 0o644)  # readable like the graph files beside it (mkstemp makes it private)
+            pq.write_table(table, tmp)
+            os.replace(tmp, folder / f"{name}.parquet")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def stored(folder: Path, fingerprint: str | None) -> Tables | None:
+    """The tables saved in ``folder`` for ``fingerprint``, or None when a file is missing, unreadable, of
+    another fingerprint or of an older :data:`FORMAT` (the caller then reads the store)."""
+    frames = {}
+    for name in _NAMES:
+        try:
+            table = pq.read_table(folder / f"{name}.parquet")
+            stamp = json.loads((table.schema.metadata or {})[_STAMP])
+        except (OSError, KeyError, ValueError, pa.ArrowException):
+            return None
+        if fingerprint is None or stamp.get("format") != FORMAT or stamp.get("fingerprint") != fingerprint:
+            return None
+        frames[name] = table.to_pandas().astype(stamp["dtypes"])
+    return Tables(**frames)
 
 
 def _prune(cache_root: Path, generations: Path) -> None:

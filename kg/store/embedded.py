@@ -88,17 +88,19 @@ class EmbeddedStore:
         return cls(path)
 
     @staticmethod
-    def load(target: Path, files: Sequence[Path], fingerprint: str) -> None:
+    def load(target: Path, files: Sequence[Path], fingerprint: str, *, lenient: bool = False) -> None:
         """Bulk-load ``files`` into a new store directory ``target`` and write ``fingerprint`` beside it
-        (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks)."""
+        (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks).
+        ``lenient`` skips Oxigraph's IRI and literal checks: for files whose terms were checked before
+        (the build's own N-Triples and the shipped ontology)."""
         store = ox.Store(str(target))
         for file in map(Path, files):
             fmt, base = _rdf_format(file), file.resolve().as_uri()
             if file.suffix == ".gz":
                 with gzip.open(file, "rb") as stream:
-                    store.bulk_load(stream, fmt, base_iri=base)
+                    store.bulk_load(stream, fmt, base_iri=base, lenient=lenient)
             else:
-                store.bulk_load(path=str(file), format=fmt, base_iri=base)
+                store.bulk_load(path=str(file), format=fmt, base_iri=base, lenient=lenient)
         store.flush()
         store.optimize()
         del store
@@ -125,15 +127,19 @@ class EmbeddedStore:
     @classmethod
     def is_current(cls, path: Path, fingerprint: str) -> bool:
         """True if the store at ``path`` was built by :meth:`build` from data with ``fingerprint``."""
+        return cls.fingerprint(path) == fingerprint
+
+    @staticmethod
+    def fingerprint(path: Path) -> str | None:
+        """The fingerprint the store at ``path`` (a symlink to a generation) was built with, or None."""
         path = Path(path)
         if not path.is_symlink() or not path.is_dir():
-            return False
+            return None
         target = Path(os.path.realpath(path))
-        marker = target.parent / f"{target.name}.fingerprint"
         try:
-            return marker.read_text(encoding="utf-8") == fingerprint
+            return (target.parent / f"{target.name}.fingerprint").read_text(encoding="utf-8")
         except OSError:
-            return False
+            return None
 
     # querying
 

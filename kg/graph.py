@@ -32,6 +32,7 @@ from kg.projection import observations as observation_stage
 from kg.projection import tables as projection_tables
 from kg.projection.aggregate import consolidate, money_flows
 from kg.projection.legs import Ranges, Settings, deal_legs
+from kg.projection.legs import published as published_on
 from kg.records import names
 from kg.records.vocab import Status
 from kg.store import EmbeddedStore, RemoteStore, Store, queries
@@ -140,7 +141,8 @@ class KnowledgeGraph:
         read once per store generation."""
         generation = projection_tables.generation(self.store)
         if self._observations is None or self._observations[0] != generation:
-            self._observations = (generation, observation_stage.observation_claims(self.store),
+            self._observations = (generation, observation_stage.observation_claims(
+                self.store, self._projection_tables().sources),
                                   observation_stage.claim_terms(self.store))
         return self._observations[1], self._observations[2]
 
@@ -343,7 +345,7 @@ class KnowledgeGraph:
         chosen = Settings.of(**_projection(settings))
         tables = self._projection_tables()
         published = pd.concat([  # when the last claim about a deal or a figure was published
-            tables.sources.set_index("source")["published"].reindex(tables.claims["source"]),
+            pd.Series(published_on(tables, tables.claims["source"])),
             self._observation_tables()[0]["published"]]).dropna()
         until = min(chosen.reported_by or chosen.as_of, published.max().date() if len(published) else chosen.as_of)
         since = until - dt.timedelta(days=91)

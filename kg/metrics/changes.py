@@ -21,7 +21,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from kg.projection.legs import picked
+from kg.projection.legs import picked, published
 from kg.projection.tables import Tables
 
 COLUMNS = ["published", "event", "deal", "title", "kind", "status_before", "status", "amount_before_usd",
@@ -82,8 +82,7 @@ def changes(tables: Tables, since: dt.date, until: dt.date | None = None,
     until = until or dt.date.today()
     if until < since:
         raise ValueError(f"until ({until}) is before since ({since})")
-    published = tables.sources.set_index("source")["published"]
-    claims = tables.claims.assign(published=published.reindex(tables.claims["source"].to_numpy()).to_numpy())
+    claims = tables.claims.assign(published=published(tables, tables.claims["source"]))
     window = (claims["published"] > np.datetime64(since, "D")) & (claims["published"] <= np.datetime64(until, "D"))
     touched = claims[claims["deal"].isin(claims.loc[window, "deal"])]
     deals = tables.deals.set_index("deal")

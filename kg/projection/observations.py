@@ -36,19 +36,15 @@ SELECT ?obs ?metric ?org ?segment ?start ?end ?claim ?date ?basis ?evidence ?pre
   OPTIONAL { ?v aikg:maxValueUSD ?max_usd } OPTIONAL { ?v aikg:isApproximate ?approximate }
 }"""
 
-SOURCES = _P + """
-SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:SourceDocument ; aikg:recordId ?source ;
-  dcterms:issued ?published . OPTIONAL { ?s aikg:publisherName ?publisher } OPTIONAL { ?s dcterms:title ?title }
-  OPTIONAL { ?s aikg:url ?url } OPTIONAL { ?s aikg:seedFile ?seed_file } }"""
-
 TERMS = _P + "SELECT ?claim ?term WHERE { ?claim aikg:term ?term }"
 
 _COLUMNS = ["obs", "metric", "org", "segment", "start", "end", "claim", "date", "basis", "evidence", "preferred",
             "source", "quote", "value_usd", "min_usd", "max_usd", "approximate"]
 
 
-def observation_claims(store: Store) -> pd.DataFrame:
-    """Every claim of every observation, one row per subject organisation, with its source.
+def observation_claims(store: Store, sources: pd.DataFrame) -> pd.DataFrame:
+    """Every claim of every observation, one row per subject organisation, with its source (from
+    ``sources``, the projection's sources table: :class:`kg.projection.tables.Tables`).
 
     Columns: obs, metric, org (None for a market-level figure), orgs (all subject organisations, joined
     by ", "), segment, start, end, date, published (datetime64[D]), claim, basis, evidence, preferred
@@ -67,9 +63,7 @@ def observation_claims(store: Store) -> pd.DataFrame:
     frame["segment"] = frame["segment"].replace("", None)
     subjects = frame.dropna(subset=["org"]).groupby("obs")["org"].agg(lambda s: ", ".join(sorted(set(s))))
     frame["orgs"] = frame["obs"].map(subjects)
-    sources = store.table(SOURCES).reindex(
-        columns=["source", "publisher", "title", "url", "seed_file", "published"], fill_value="")
-    sources["published"] = sources["published"].to_numpy(dtype="datetime64[D]")
+    sources = sources[["source", "publisher", "title", "url", "seed_file", "published"]].copy()
     for column in ("url", "seed_file"):
         sources[column] = sources[column].replace("", None)
     frame = frame.merge(sources, on="source", how="left", sort=False)

@@ -24,10 +24,8 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import networkx as nx
 import pyoxigraph as ox
 from markupsafe import Markup
@@ -45,7 +43,6 @@ from kg.views.formatting import format_amount, safe_url
 __all__ = ["SERVER_LINKS", "EntityPages", "Href", "LinkedPages", "Links"]
 
 Href = Callable[[str], str | None]  # record path ("org/openai") → link, or None: no page for it
-_TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 _ROLES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT ?deal ?org ?role ?lead WHERE {
@@ -98,7 +95,7 @@ class EntityPages:
 
     def __init__(self, inputs: sections.ReportInputs) -> None:
         self.inputs = inputs
-        self.env = _environment()
+        self.env = report.environment()
         self._profiles: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         self._linked: dict[Links, LinkedPages] = {}
 
@@ -379,17 +376,4 @@ class LinkedPages:
 
     def not_found(self, path: str) -> str:
         return self.pages.not_found(path, self.links)
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(_TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(usd=report.usd, pct=report.pct, ratio=report.ratio, label=report.label_of)
-    return env
 

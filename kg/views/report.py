@@ -138,7 +138,7 @@ class Report:
 
     def render(self, explorer_href: str = EXPLORER_FILE) -> str:
         deal_ids = {d["id"] for d in self.deals}
-        env = _environment()
+        env = environment()
         return env.get_template("report.html.j2").render(
             r=self,
             script_hashes=Markup(" ".join(self.explorer_hashes())),  # noqa: S704 - matched 'sha256-…' tokens only
@@ -177,7 +177,8 @@ def explorer_beside(report: Path, name: str | None = None) -> Path:
     return report.with_name(name or f"{report.stem}-explorer{report.suffix or '.html'}")
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The report's templates and filters (usd, pct, ratio, label, amount); the entity pages use them too."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATE_DIR)),
         autoescape=True,

@@ -66,6 +66,7 @@ from kg.endpoint.pages import query_page, service_description
 from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
 from kg.endpoint.protocol import parse_request
 from kg.endpoint.worker import Job
+from kg.store.paging import PagingError, check_page, paged
 
 __all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
 
@@ -378,11 +379,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(refusal.status, refusal.message)
             return
         accept = self.headers.get("Accept")
-        if request.query is None:
+        query = request.query
+        if query is not None and ("limit" in request.params or "offset" in request.params):
+            try:
+                query = _page(query, request.params, config.max_rows)
+            except PagingError as exc:
+                self._error(400, str(exc))
+                return
+        if query is None:
             job = Job(kind="describe")
         else:
             job = Job(
-                query=request.query,
+                query=query,
                 default_graphs=request.default_graphs,
                 named_graphs=request.named_graphs,
                 accept=accept,
@@ -391,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
                 max_bytes=config.max_result_bytes,
                 union_default_graph=config.union_default_graph,
                 base_iri=self._endpoint_url(),
-                checked=self.server.checked.get((request.query, self._endpoint_url())),
+                checked=self.server.checked.get((query, self._endpoint_url())),
             )
         with self.server.limiter.slot(self.client_address[0]) as admitted:
             if not admitted:
@@ -433,6 +441,19 @@ class _Handler(BaseHTTPRequestHandler):
             media,
         )
         self._send(200, body, media, {"Vary": "Accept"})
+
+
+def _page(query: str, params: Mapping[str, list[str]], max_rows: int) -> str:
+    """One page of ``query``'s ordered rows, from the non-standard ``limit`` (1 to ``max_rows``, default
+    ``max_rows``) and ``offset`` (default 0) parameters; the named queries all end in ``ORDER BY``."""
+    given = {}
+    for key in ("limit", "offset"):
+        values = params.get(key, [])
+        if len(values) > 1:
+            raise PagingError(f"give {key} once")
+        given[key] = values[0] if values else None
+    limit, offset = check_page(given["limit"] or max_rows, given["offset"] or 0, max_limit=max_rows)
+    return paged(query, limit, offset)
 
 
 def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **options) -> EndpointServer:

@@ -33,6 +33,7 @@ from kg.rdf.formats import RDF_FORMATS
 from kg.records.problems import DataError
 from kg.records.vocab import Status
 from kg.store import StoreError, queries
+from kg.store.paging import MAX_OFFSET
 from kg.store.syntax import SparqlSyntaxError
 from kg.synth import synth as synth_data
 from kg.validate import ENGINES
@@ -349,9 +350,13 @@ def stats(data: Path, out: Path, fmt: str) -> None:
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--endpoint", default=None, help="Run against this SPARQL 1.1 endpoint instead of the local store.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Return at most this many rows (a page).")
+@click.option("--offset", type=click.IntRange(min=0, max=MAX_OFFSET), default=0, show_default=True,
+              help="Skip this many rows of the ordered result first.")
 def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[str, ...], fmt: str,
-          endpoint: str | None) -> None:
-    """Run the named query NAME from queries/ (or --list them)."""
+          endpoint: str | None, limit: int | None, offset: int) -> None:
+    """Run the named query NAME from queries/ (or --list them); --limit/--offset give one page of its ordered
+    rows."""
     if list_ or name is None:
         shown = [(q, ", ".join(f"{p.name}={p.default}" + (" (or *)" if p.wildcard else "") for p in q.params))
                  for q in queries.library().values()]
@@ -366,7 +371,10 @@ def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[st
         values[key] = value
     named = queries.get(name)
     named.bind(values)  # reports a wrong name or type before anything is built
-    emit(_load(data, out, endpoint).query(name, **values), fmt, named.title)
+    if limit is None and offset:
+        raise click.BadParameter("--offset needs --limit", param_hint="--offset")
+    page = {} if limit is None else {"limit": limit, "offset": offset}
+    emit(_load(data, out, endpoint).query(name, **values, **page), fmt, named.title)
 
 
 @main.command()

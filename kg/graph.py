@@ -68,9 +68,10 @@ class KnowledgeGraph:
         return stats_stage.stats(self.query)
 
     # -- SPARQL ----------------------------------------------------------------------------
-    def query(self, name: str, **params: object) -> pd.DataFrame:
-        """Run the named query ``queries/NAME.rq`` with parameters bound safely."""
-        return queries.run(self.store, name, **params)
+    def query(self, name: str, *, limit: int | None = None, offset: int = 0, **params: object) -> pd.DataFrame:
+        """Run the named query ``queries/NAME.rq`` with parameters bound safely; ``limit``/``offset`` give one
+        page of its ordered rows."""
+        return queries.run(self.store, name, limit=limit, offset=offset, **params)
 
     def sparql(self, text: str) -> pd.DataFrame | bool | queries.Triples:
         """Run an ad-hoc query: SELECT → DataFrame with typed columns, ASK → bool, CONSTRUCT or DESCRIBE →

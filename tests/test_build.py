@@ -42,7 +42,8 @@ def test_round_trip_amounts_dates_and_sources(built: kg.KnowledgeGraph) -> None:
         PREFIX schema: <https://schema.org/>
         SELECT ?deal ?date ?value ?max ?max_usd ?currency ?source ?quote ?preferred WHERE {
           ?d aikg:recordId ?deal ; aikg:hasClaim ?c . ?c aikg:claimDate ?date ; aikg:quote ?quote ;
-          aikg:isPreferred ?preferred ; aikg:source/aikg:recordId ?source ; aikg:amount ?a .
+          aikg:source/aikg:recordId ?source ; aikg:amount ?a .
+          BIND(EXISTS { ?c aikg:isPreferred true } AS ?preferred)
           OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:maxValue ?max }
           OPTIONAL { ?a aikg:maxValueUSD ?max_usd }
           OPTIONAL { ?a schema:currency ?currency } } ORDER BY ?deal ?date""")

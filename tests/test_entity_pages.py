@@ -29,7 +29,6 @@ from kg.records.vocab import Status
 from kg.views.entity_page import SERVER_LINKS, EntityPages, LinkedPages
 from kg.views.entity_site import SITE_LINKS
 
-SCHEMA = rdflib.Namespace("https://schema.org/")
 AIKG = rdflib.Namespace(ns.ONTOLOGY)
 OWL_SAME_AS = rdflib.URIRef("http://www.w3.org/2002/07/owl#sameAs")
 ALL = [s.value for s in Status]
@@ -68,7 +67,7 @@ def test_an_organisation_iri_gives_rdf_describing_it(server: Any, accept: str, e
     assert doc.header("content-type").startswith({"ttl": "text/turtle", "jsonld": "application/ld+json"}[ext])
     graph = rdflib.Graph().parse(data=doc.body, format=parser)
     me = rdflib.URIRef(server.url + "/id/org/openai")  # the server's own address: every IRI in it resolves here
-    assert (me, SCHEMA.name, rdflib.Literal("OpenAI")) in graph
+    assert (me, rdflib.RDFS.label, rdflib.Literal("OpenAI")) in graph  # rdfs:label ⊑ schema:name (align.ttl)
     assert (me, OWL_SAME_AS, rdflib.URIRef(ns.record("org", "openai"))) in graph
     assert (me, AIKG.wikidataId, rdflib.Literal("Q21708200")) in graph
     assert doc.header("link") == f'<{server.url}/id/org/openai>; rel="describes"'

@@ -26,6 +26,8 @@ PARAMS: dict[str, list[dict[str, object]]] = {
     "deals_by_status": [{"status": "closed"}, {"status": "announced"}, {"status": "cancelled"}],
     "total_invested_per_investor": [{"include_announced": True}, {"include_announced": False}],
     "single_source_facts": [{"weak_only": False}, {"weak_only": True}],
+    "deals_as_of": [{"as_of": "2023-01-01"}, {"as_of": "2024-01-01"}, {"as_of": "2025-06-30"}, {"as_of": "2025-11-03"},
+                    {"as_of": "2026-12-31"}],
 }
 # Columns whose GROUP_CONCAT order is not defined by SPARQL
 CONCATENATED = {"lenders", "borrowers"}

@@ -105,8 +105,9 @@ PREFIXES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX schema: <https://schema.org/>
 """
-# The fields of an amount node ?a, all optional but the two flags.
-AMOUNT_FIELDS = """?a aikg:isApproximate ?approximate ; aikg:isUndisclosed ?undisclosed .
+# The fields of an amount node ?a, all optional; the two flags are written only when true.
+AMOUNT_FIELDS = """BIND(EXISTS { ?a aikg:isApproximate true } AS ?approximate)
+  BIND(EXISTS { ?a aikg:isUndisclosed true } AS ?undisclosed)
   OPTIONAL { ?a schema:value ?value } OPTIONAL { ?a schema:minValue ?min } OPTIONAL { ?a schema:maxValue ?max }
   OPTIONAL { ?a schema:currency ?currency } OPTIONAL { ?a aikg:unit ?unit } OPTIONAL { ?a aikg:per ?per }"""
 
@@ -238,7 +239,7 @@ def test_development_cost_conflict_prefers_r1_figure(graph) -> None:
         SELECT ?source ?preferred ?reason WHERE {
           ?obs aikg:metric/skos:notation "development_cost" ; aikg:subjectOrganisation/aikg:recordId "deepseek" ;
                aikg:hasClaim ?c .
-          ?c aikg:source/aikg:recordId ?source ; aikg:isPreferred ?preferred .
+          ?c aikg:source/aikg:recordId ?source . BIND(EXISTS { ?c aikg:isPreferred true } AS ?preferred)
           OPTIONAL { ?c aikg:preferredReason ?reason }
         }""")
     by_source = {row["source"]: row for _, row in rows.iterrows()}

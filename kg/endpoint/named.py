@@ -23,7 +23,7 @@ from kg.store.queries import NamedQuery
 
 __all__ = ["RESERVED", "NamedEntry", "WorkerStore", "as_named", "bound_query", "gallery"]
 
-RESERVED = frozenset({"format", "output"})  # protocol options, never query parameters
+RESERVED = frozenset({"format", "output", "limit", "offset"})  # protocol options, never query parameters
 
 NamedEntry = NamedQuery | tuple[str, str]
 

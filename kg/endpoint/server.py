@@ -76,6 +76,7 @@ from kg.endpoint.spreadsheet import XLSX, is_xlsx, results_to_xlsx
 from kg.endpoint.worker import Job, Reply
 from kg.records.names import UnknownOrganisation
 from kg.store.base import StoreError
+from kg.store.paging import PagingError, check_page, paged
 from kg.store.queries import QueryError
 
 __all__ = ["EndpointConfig", "EndpointServer", "make_server", "serve"]
@@ -430,11 +431,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(refusal.status, refusal.message)
             return
         accept = self.headers.get("Accept")
-        if request.query is None:
+        query = request.query
+        if query is not None and ("limit" in request.params or "offset" in request.params):
+            try:
+                query = _page(query, request.params, config.max_rows)
+            except PagingError as exc:
+                self._error(400, str(exc))
+                return
+        if query is None:
             job = Job(kind="describe")
         else:
             job = self._query_job(
-                request.query,
+                query,
                 accept,
                 request.format,
                 default_graphs=request.default_graphs,
@@ -536,6 +544,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._error(exc.status or 400, str(exc))
             return
+        if "limit" in params or "offset" in params:
+            try:
+                text = _page(text, params, self.server.config.max_rows)
+            except PagingError as exc:
+                self._error(400, str(exc))
+                return
         fmt = (params.get("format") or params.get("output") or [None])[-1]
         reply = self._run(self._query_job(text, self.headers.get("Accept"), fmt))
         if reply is not None:
@@ -555,6 +569,19 @@ class _Handler(BaseHTTPRequestHandler):
             media,
         )
         self._send(200, body, media, {"Vary": "Accept"})
+
+
+def _page(query: str, params: Mapping[str, list[str]], max_rows: int) -> str:
+    """One page of ``query``'s ordered rows, from the non-standard ``limit`` (1 to ``max_rows``, default
+    ``max_rows``) and ``offset`` (default 0) parameters; the named queries all end in ``ORDER BY``."""
+    given = {}
+    for key in ("limit", "offset"):
+        values = params.get(key, [])
+        if len(values) > 1:
+            raise PagingError(f"give {key} once")
+        given[key] = values[0] if values else None
+    limit, offset = check_page(given["limit"] or max_rows, given["offset"] or 0, max_limit=max_rows)
+    return paged(query, limit, offset)
 
 
 def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **options) -> EndpointServer:

@@ -30,6 +30,7 @@ from kg.paths import QUERY_DIR
 from kg.rdf.formats import prologue, serialize
 from kg.records import names
 from kg.store.base import StoreError, python_value
+from kg.store.paging import PagingError, paged
 from kg.store.syntax import SparqlSyntaxError, parse_error
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 _PARAM = re.compile(r"^#\s*param:\s*(\w+)\s*:\s*(\w+)(\*?)\s*(?:=\s*(\S+))?\s*(?:--\s*(.*))?$")
 WILDCARD = "*"
+_RESERVED = ("limit", "offset")  # the page of a result (run's keyword arguments), not query parameters
 _TYPES = {"str": str, "org": str, "int": int, "float": float, "date": dt.date, "bool": bool}
 # An ``org`` parameter takes an organisation's id, name or alias in any case (kg.records.names).
 _PREFIXES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
@@ -115,6 +117,8 @@ def parse_query_file(path: Path) -> NamedQuery:
             break
         if m := _PARAM.match(line):
             name, typ, star, default, desc = m.groups()
+            if name in _RESERVED:
+                raise QueryError(f"{path.name}: '{name}' is reserved for paging; name the parameter otherwise")
             if typ not in _TYPES:
                 raise QueryError(f"{path.name}: parameter '{name}' has unknown type '{typ}'")
             p = Param(name, typ, None, desc or "", wildcard=bool(star))
@@ -143,14 +147,24 @@ def get(name: str, folder: Path = QUERY_DIR) -> NamedQuery:
     return parse_query_file(path)
 
 
-def run(store: Store, name: str, **params: object) -> pd.DataFrame:
+def run(store: Store, name: str, *, limit: int | None = None, offset: int = 0, **params: object) -> pd.DataFrame:
     """The named query ``queries/NAME.rq`` on ``store``, parameters bound safely, as a DataFrame.
 
     An ``org`` parameter may name the organisation by id, name or alias in any case; one that names
-    none raises :class:`~kg.records.names.UnknownOrganisation` with the closest names.
+    none raises :class:`~kg.records.names.UnknownOrganisation` with the closest names. ``limit`` rows
+    from ``offset`` give one page of the query's ordered result (:func:`kg.store.paging.paged`); pages
+    are consecutive slices of the whole result.
     """
     named = get(name)
-    result = store.query(named.text, bind(store, named, params))
+    text = named.text
+    if limit is None and offset:
+        raise QueryError(f"query '{name}': an offset needs a limit")
+    if limit is not None:
+        try:
+            text = paged(text, limit, offset)
+        except PagingError as exc:
+            raise QueryError(f"query '{name}': {exc}") from None
+    result = store.query(text, bind(store, named, params))
     return to_dataframe(result.variables, result.rows)
 
 

@@ -76,7 +76,8 @@ _OBSERVATION_SOURCES = """PREFIX aikg: <https://w3id.org/aikg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 SELECT ?fact ?claim_date ?preferred ?publisher ?title ?url ?seed_file ?published ?quote WHERE {
   ?f aikg:recordId ?fact ; aikg:hasClaim ?c .
-  ?c aikg:claimDate ?claim_date ; aikg:isPreferred ?preferred ; aikg:quote ?quote ; aikg:source ?s .
+  ?c aikg:claimDate ?claim_date ; aikg:quote ?quote ; aikg:source ?s .
+  BIND(EXISTS { ?c aikg:isPreferred true } AS ?preferred)  # flags are written only when true
   ?s aikg:publisherName ?publisher ; dcterms:title ?title ; dcterms:issued ?published .
   OPTIONAL { ?s aikg:url ?url } OPTIONAL { ?s aikg:seedFile ?seed_file }
 } ORDER BY DESC(?preferred) ?claim_date"""

@@ -180,3 +180,15 @@ def test_an_unparameterised_tuple_entry_still_works(tmp_path: Path) -> None:
         data = json.loads(http(srv.url + "/queries/all").body)
         assert len(data["results"]["bindings"]) == 1
         assert http(srv.url + "/queries/all?x=1").status == 400
+
+
+def test_named_query_pages_over_http_are_the_cli_pages(server, real_graph: kg.KnowledgeGraph) -> None:
+    whole = _cli_csv(real_graph, "deals_of_org", "org=openai")
+    pages = []
+    for start in (0, 5, 10):
+        response = http(_named(server, "deals_of_org", org="openai", format="csv", limit="5", offset=str(start)))
+        assert response.status == 200, response.text
+        pages += [row["deal_id"] for row in csv.DictReader(io.StringIO(response.text))]
+    assert pages == [row["deal_id"] for row in whole[:15]] and len(whole) > 15
+    refused = http(_named(server, "deals_of_org", org="openai", limit="0"))
+    assert refused.status == 400 and "limit must be" in refused.text

@@ -50,7 +50,7 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 from scipy.sparse import csgraph
 
 __all__ = ["MEASURES", "NullTest", "circular_volume", "circular_volume_reference", "circularity_null", "rewired"]
@@ -274,6 +274,8 @@ class NullTest:
 
 def _clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """The exact binomial interval of the proportion k/n."""
+    from scipy import stats  # half a second to import: only when a null model is tested
+
     alpha = 1 - level
     low = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
     high = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from kg.projection.bulk import bulk
+from kg.projection.edges import add_edges, edge_order, iter_edges
 from kg.records.vocab import Flow
 
 LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake", "basis")
@@ -25,7 +26,15 @@ def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
 
     The metrics group and sum these columns with pandas instead of walking the graph edge by edge.
     """
-    return derived(legs, "aikg_leg_table", _leg_table)
+    return derived(legs, "aikg_leg_table", _counted_legs)
+
+
+def keep_leg_rows(legs: nx.MultiDiGraph, rows: pd.DataFrame) -> None:
+    """Keep ``rows`` (every leg of ``legs`` in its edge order: ``LEG_COLUMNS`` and ``folded``) with the graph,
+    as :func:`_leg_rows` would read them out of it, by whoever built the graph from those columns."""
+    cache = getattr(legs, "__networkx_cache__", None)
+    if cache is not None and nx.config.cache_converted_graphs:
+        cache["aikg_leg_rows"] = rows
 
 
 T = TypeVar("T")
@@ -49,15 +58,21 @@ def derived(legs: nx.MultiDiGraph, name: str, build: Callable[[nx.MultiDiGraph],
     return cache[name]
 
 
+def _counted_legs(legs: nx.MultiDiGraph) -> pd.DataFrame:
+    rows = derived(legs, "aikg_leg_rows", _leg_rows)
+    return rows.loc[~rows["folded"].to_numpy(), list(LEG_COLUMNS)].reset_index(drop=True)
+
+
 @bulk
-def _leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
+def _leg_rows(legs: nx.MultiDiGraph) -> pd.DataFrame:
     rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"],
-             d.get("basis"))
-            for u, v, k, d in legs.edges(keys=True, data=True) if d.get("folded_into") is None]
-    columns = list(zip(*rows, strict=True)) or [()] * len(LEG_COLUMNS)
+             d.get("basis"), d.get("folded_into") is not None)
+            for u, v, k, d in iter_edges(legs)]
+    columns = list(zip(*rows, strict=True)) or [()] * (len(LEG_COLUMNS) + 1)
     numeric = {"amount_usd", "stake"}  # None becomes NaN
-    return pd.DataFrame({name: np.array(col, dtype=float if name in numeric else object)
-                         for name, col in zip(LEG_COLUMNS, columns, strict=True)})
+    types = {name: float if name in numeric else object for name in LEG_COLUMNS} | {"folded": bool}
+    return pd.DataFrame({name: np.array(col, dtype=types[name])
+                         for name, col in zip(types, columns, strict=True)})
 
 
 @bulk
@@ -88,7 +103,9 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Legs between corporate groups: each subsidiary merged into its ultimate parent (AWS into Amazon).
 
     Legs inside one group are dropped; node attributes are the parent's, with ``members`` listing
-    who was merged in. Money paid to AWS is then money that comes back to Amazon.
+    who was merged in. Money paid to AWS is then money that comes back to Amazon. Each leg keeps its
+    attribute dict, shared with ``legs`` (projections are read-only; :func:`~kg.metrics.circularity.annotate`
+    copies before it marks), and its row of the leg table, with the groups as giver and taker.
     """
     def top(node: str) -> str:
         seen = {node}
@@ -108,7 +125,12 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node]), "member_names": names(node)})
                           for node in legs if group[node] == node)
-    merged.add_edges_from((group[u], group[v], key, data)  # networkx copies the attributes into a new dict
-                          for u, v, key, data in legs.edges(keys=True, data=True) if group[u] != group[v])
+    merged_edges = [(group[u], group[v], key, data) for u, v, key, data in iter_edges(legs) if group[u] != group[v]]
+    add_edges(merged, merged_edges)  # each leg's attribute dict is shared with ``legs``: read-only, as all legs
+    rows = derived(legs, "aikg_leg_rows", _leg_rows)
+    heads = rows["giver"].map(group).to_numpy(dtype=object), rows["taker"].map(group).to_numpy(dtype=object)
+    between = heads[0] != heads[1]
+    rows = rows[between].assign(giver=heads[0][between], taker=heads[1][between])
+    keep_leg_rows(merged, rows.iloc[edge_order(rows["giver"].to_numpy(), rows["taker"].to_numpy(), list(merged))]
+                  .reset_index(drop=True))
     return merged
-

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -29,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from kg.projection import tables as projection_tables
+from kg.projection.aggregate import keep_leg_rows
 from kg.projection.bulk import paused_gc
+from kg.projection.edges import add_edges, edge_order
 from kg.projection.tables import Tables
 from kg.rdf import namespaces as ns
 from kg.records.vocab import COUNTED_STATUSES, DealKind, Flow, Role, Status
@@ -245,16 +246,20 @@ def _sources(tables: Tables, deals: list[str],
 
 
 def _source_rows(tables: Tables) -> dict[str, list[tuple]]:
-    claims = tables.claims.sort_values(["deal", "date", "claim"])
-    found = claims.merge(tables.sources, on="source", how="inner", sort=False)
-    rows: dict[str, list[tuple]] = defaultdict(list)
-    for deal, *row in zip(
-            found["deal"].tolist(), found["publisher"].tolist(), found["title"].tolist(),
-            [u or None for u in found["url"].tolist()], [f or None for f in found["seed_file"].tolist()],
-            _dates(found["published"]), found["quote"].tolist(), found["preferred"].tolist(), _dates(found["date"]),
-            found["status"].tolist(), strict=True):
-        rows[deal].append(tuple(row))
-    return dict(rows)
+    claims = tables.claims  # by deal (then preferred, date, claim): put each deal's claims by date, then claim
+    deal = claims["deal"].to_numpy(dtype=object)
+    run = np.cumsum(np.r_[True, deal[1:] != deal[:-1]]) if len(deal) else np.zeros(0, dtype=int)
+    claims = claims.iloc[np.lexsort((claims["claim"].rank(method="dense").to_numpy(),
+                                     claims["date"].to_numpy(dtype="datetime64[D]").astype(np.int64), run))]
+    found = claims.merge(tables.sources, on="source", how="inner", sort=False)  # still by deal
+    rows = list(zip(
+        found["publisher"].tolist(), found["title"].tolist(), [u or None for u in found["url"].tolist()],
+        [f or None for f in found["seed_file"].tolist()], _dates(found["published"]), found["quote"].tolist(),
+        found["preferred"].tolist(), _dates(found["date"]), found["status"].tolist(), strict=True))
+    deal = found["deal"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, deal[1:] != deal[:-1]]) if len(deal) else np.zeros(0, dtype=int)
+    ends = np.r_[starts[1:], len(deal)]
+    return {d: rows[a:b] for d, a, b in zip(deal[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
 
 
 def _add_orgs(graph: nx.MultiDiGraph, tables: Tables) -> None:
@@ -417,27 +422,45 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings, fo
     approximate = claim_approximate | (~stated & (np.isnan(low) != np.isnan(high)))
     undisclosed = legs["undisclosed"].to_numpy(dtype=bool) | np.isnan(usd).all(axis=1)
     primary = np.where(legs["with_money"].to_numpy(), money, legs["first"].to_numpy())
-    graph.add_edges_from((
-        (giver, taker, f"{deal}:{giver}:{taker}:{flow}",
+    givers, takers = legs["org"].to_numpy(dtype=object), legs["org_to"].to_numpy(dtype=object)
+    dates = _dates(legs["date"])
+    keys = [f"{deal}:{giver}:{taker}:{f}" for deal, giver, taker, f in zip(deals, givers, takers, flow, strict=True)]
+    amount = picked(value, low, high, settings.ranges, claim_approximate)
+    add_edges(graph, (
+        (giver, taker, key,
          {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
           "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
           "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und, "basis": how,
           "native_amount": native, "stake": stake_, "in_cycle": False, "folded_into": folds.get(deal)})
-        for giver, taker, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how, native,
-        stake_ in zip(
-            legs["org"].tolist(), legs["org_to"].tolist(), deals, legs["title"].tolist(), kinds, flow.tolist(),
-            primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), _dates(legs["date"]),
-            _none(picked(value, low, high, settings.ranges, claim_approximate)), _none(np.where(stated, value, low)),
+        for giver, taker, key, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how,
+        native, stake_ in zip(
+            givers.tolist(), takers.tolist(), keys, deals, legs["title"].tolist(), kinds, flow.tolist(),
+            primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), dates,
+            _none(amount), _none(np.where(stated, value, low)),
             _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), basis.tolist(),
             _texts(legs["native"]), _none(stake), strict=True)))
+    # the metrics' table of these legs, from the same columns instead of read back out of the graph
+    rows = pd.DataFrame({"giver": givers, "taker": takers, "key": np.array(keys, dtype=object),
+                         "deal": np.array(deals, dtype=object), "kind": np.array(kinds, dtype=object),
+                         "flow": flow, "status": legs["status"].to_numpy(dtype=object),
+                         "date": np.array(dates, dtype=object), "amount_usd": amount, "stake": stake,
+                         "basis": basis, "folded": np.array([deal in folds for deal in deals], dtype=bool)})
+    keep_leg_rows(graph, rows.iloc[edge_order(givers, takers, list(graph))].reset_index(drop=True))
 
 
 def _mirror(legs: pd.DataFrame, money: np.ndarray) -> np.ndarray:
     """For each leg, the row of the money leg of the same deal that runs the other way (-1 if none)."""
-    deal, giver, taker = (legs[c].to_numpy(dtype=object) for c in ("deal", "org", "org_to"))
-    keys = pd.Index(pd.MultiIndex.from_arrays([deal[money], giver[money], taker[money]]))
-    found = keys.get_indexer(pd.MultiIndex.from_arrays([deal, taker, giver])) if len(legs) else np.zeros(0, int)
-    return np.where(found >= 0, np.flatnonzero(money)[found] if len(keys) else -1, -1)
+    if not len(legs):
+        return np.zeros(0, dtype=int)
+    # (deal, giver, taker) and (deal, taker, giver) as integers: hashing numbers beats hashing tuples of text
+    deal, _ = pd.factorize(legs["deal"])
+    ends, _ = pd.factorize(np.concatenate([legs["org"].to_numpy(dtype=object), legs["org_to"].to_numpy(dtype=object)]))
+    giver, taker, n = ends[: len(legs)].astype(np.int64), ends[len(legs):].astype(np.int64), int(ends.max()) + 1
+    pairs, _ = pd.factorize(np.concatenate([giver * n + taker, taker * n + giver]))
+    width = int(pairs.max()) + 1
+    forward, backward = deal * width + pairs[: len(legs)], deal * width + pairs[len(legs):]
+    found = pd.Index(forward[money]).get_indexer(backward)
+    return np.where(found >= 0, np.flatnonzero(money)[found], -1)
 
 
 def _equal_shares(legs: pd.DataFrame, own: np.ndarray, claimed: np.ndarray, open_: np.ndarray,

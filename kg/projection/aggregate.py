@@ -30,8 +30,9 @@ def leg_table(legs: nx.MultiDiGraph) -> pd.DataFrame:
 
 
 def keep_leg_rows(legs: nx.MultiDiGraph, rows: pd.DataFrame) -> None:
-    """Keep ``rows`` (every leg of ``legs`` in its edge order: ``LEG_COLUMNS`` and ``folded``) with the graph,
-    as :func:`_leg_rows` would read them out of it, by whoever built the graph from those columns."""
+    """Keep ``rows`` (every leg of ``legs`` in its edge order: ``LEG_COLUMNS``, ``folded`` and ``data``, the
+    edge's attribute dict) with the graph, as :func:`_leg_rows` would read them out of it, by whoever built
+    the graph from those columns."""
     cache = getattr(legs, "__networkx_cache__", None)
     if cache is not None and nx.config.cache_converted_graphs:
         cache["aikg_leg_rows"] = rows
@@ -66,13 +67,15 @@ def _counted_legs(legs: nx.MultiDiGraph) -> pd.DataFrame:
 @bulk
 def _leg_rows(legs: nx.MultiDiGraph) -> pd.DataFrame:
     rows = [(u, v, k, d["deal"], d["kind"], d["flow"], d["status"], d["date"], d["amount_usd"], d["stake"],
-             d.get("basis"), d.get("folded_into") is not None)
+             d.get("basis"), d.get("folded_into") is not None, d)
             for u, v, k, d in iter_edges(legs)]
-    columns = list(zip(*rows, strict=True)) or [()] * (len(LEG_COLUMNS) + 1)
+    columns = list(zip(*rows, strict=True)) or [()] * (len(LEG_COLUMNS) + 2)
     numeric = {"amount_usd", "stake"}  # None becomes NaN
-    types = {name: float if name in numeric else object for name in LEG_COLUMNS} | {"folded": bool}
-    return pd.DataFrame({name: np.array(col, dtype=types[name])
-                         for name, col in zip(types, columns, strict=True)})
+    types = {name: float if name in numeric else object for name in LEG_COLUMNS} | {"folded": bool, "data": object}
+    frame = {name: np.array(col, dtype=types[name]) for name, col in zip(types, columns, strict=True)}
+    frame["data"] = np.empty(len(rows), dtype=object)  # dicts: np.array would try to unpack them
+    frame["data"][:] = columns[-1]
+    return pd.DataFrame(frame)
 
 
 @bulk
@@ -125,12 +128,11 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     merged.add_nodes_from((node, {**legs.nodes[node], "members": sorted(members[node]), "member_names": names(node)})
                           for node in legs if group[node] == node)
-    merged_edges = [(group[u], group[v], key, data) for u, v, key, data in iter_edges(legs) if group[u] != group[v]]
-    add_edges(merged, merged_edges)  # each leg's attribute dict is shared with ``legs``: read-only, as all legs
-    rows = derived(legs, "aikg_leg_rows", _leg_rows)
+    rows = derived(legs, "aikg_leg_rows", _leg_rows)  # in the edge order, with each edge's attribute dict
     heads = rows["giver"].map(group).to_numpy(dtype=object), rows["taker"].map(group).to_numpy(dtype=object)
     between = heads[0] != heads[1]
     rows = rows[between].assign(giver=heads[0][between], taker=heads[1][between])
-    keep_leg_rows(merged, rows.iloc[edge_order(rows["giver"].to_numpy(), rows["taker"].to_numpy(), list(merged))]
-                  .reset_index(drop=True))
+    givers, takers = rows["giver"].to_numpy(dtype=object), rows["taker"].to_numpy(dtype=object)
+    add_edges(merged, zip(givers.tolist(), takers.tolist(), rows["key"].tolist(), rows["data"].tolist(), strict=True))
+    keep_leg_rows(merged, rows.iloc[edge_order(givers, takers, list(merged))].reset_index(drop=True))
     return merged

@@ -246,17 +246,29 @@ def _sources(tables: Tables, deals: list[str],
 
 
 def _source_rows(tables: Tables) -> dict[str, list[tuple]]:
-    claims = tables.claims  # by deal (then preferred, date, claim): put each deal's claims by date, then claim
+    """Each deal's (publisher, title, url, seed_file, published, quote, preferred, claim date, status) rows,
+    one per claim whose source is known, by claim date then claim IRI. Columns are picked out as numpy
+    arrays by position: the tables' text columns are Arrow-backed, where every pandas take is a copy."""
+    claims = tables.claims  # by deal (then preferred, date, claim)
     deal = claims["deal"].to_numpy(dtype=object)
+    day = claims["date"].to_numpy(dtype="datetime64[D]")
     run = np.cumsum(np.r_[True, deal[1:] != deal[:-1]]) if len(deal) else np.zeros(0, dtype=int)
-    claims = claims.iloc[np.lexsort((claims["claim"].rank(method="dense").to_numpy(),
-                                     claims["date"].to_numpy(dtype="datetime64[D]").astype(np.int64), run))]
-    found = claims.merge(tables.sources, on="source", how="inner", sort=False)  # still by deal
+    order = np.lexsort((claims["claim"].rank(method="dense").to_numpy(), day.astype(np.int64), run))
+    sources = tables.sources
+    place = pd.Index(sources["source"].to_numpy(dtype=object)).get_indexer(claims["source"].to_numpy(dtype=object))
+    order = order[place[order] >= 0]
+    at = place[order]
+
+    def of(frame: pd.DataFrame, column: str, rows: np.ndarray) -> list:
+        return frame[column].to_numpy(dtype=object)[rows].tolist()
+
     rows = list(zip(
-        found["publisher"].tolist(), found["title"].tolist(), [u or None for u in found["url"].tolist()],
-        [f or None for f in found["seed_file"].tolist()], _dates(found["published"]), found["quote"].tolist(),
-        found["preferred"].tolist(), _dates(found["date"]), found["status"].tolist(), strict=True))
-    deal = found["deal"].to_numpy(dtype=object)
+        of(sources, "publisher", at), of(sources, "title", at), [u or None for u in of(sources, "url", at)],
+        [f or None for f in of(sources, "seed_file", at)],
+        sources["published"].to_numpy(dtype="datetime64[D]")[at].astype(object).tolist(),
+        of(claims, "quote", order), claims["preferred"].to_numpy(dtype=bool)[order].tolist(),
+        day[order].astype(object).tolist(), of(claims, "status", order), strict=True))
+    deal = deal[order]
     starts = np.flatnonzero(np.r_[True, deal[1:] != deal[:-1]]) if len(deal) else np.zeros(0, dtype=int)
     ends = np.r_[starts[1:], len(deal)]
     return {d: rows[a:b] for d, a, b in zip(deal[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
@@ -426,25 +438,25 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings, fo
     dates = _dates(legs["date"])
     keys = [f"{deal}:{giver}:{taker}:{f}" for deal, giver, taker, f in zip(deals, givers, takers, flow, strict=True)]
     amount = picked(value, low, high, settings.ranges, claim_approximate)
-    add_edges(graph, (
-        (giver, taker, key,
-         {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
-          "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
-          "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und, "basis": how,
-          "native_amount": native, "stake": stake_, "in_cycle": False, "folded_into": folds.get(deal)})
-        for giver, taker, key, deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how,
-        native, stake_ in zip(
-            givers.tolist(), takers.tolist(), keys, deals, legs["title"].tolist(), kinds, flow.tolist(),
-            primary.tolist(), legs["status"].tolist(), legs["evidence"].tolist(), dates,
-            _none(amount), _none(np.where(stated, value, low)),
-            _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), basis.tolist(),
-            _texts(legs["native"]), _none(stake), strict=True)))
+    data = np.empty(len(keys), dtype=object)
+    data[:] = [
+        {"deal": deal, "deal_iri": ns.record("deal", deal), "title": title, "kind": kind, "category": category[kind],
+         "flow": flow, "primary": first, "status": status, "evidence": evidence, "date": day, "amount_usd": a,
+         "amount_min_usd": lo, "amount_max_usd": hi, "approximate": approx, "undisclosed": und, "basis": how,
+         "native_amount": native, "stake": stake_, "in_cycle": False, "folded_into": folds.get(deal)}
+        for deal, title, kind, flow, first, status, evidence, day, a, lo, hi, approx, und, how, native, stake_
+        in zip(deals, legs["title"].tolist(), kinds, flow.tolist(), primary.tolist(), legs["status"].tolist(),
+               legs["evidence"].tolist(), dates, _none(amount), _none(np.where(stated, value, low)),
+               _none(np.where(stated, value, high)), approximate.tolist(), undisclosed.tolist(), basis.tolist(),
+               _texts(legs["native"]), _none(stake), strict=True)]
+    add_edges(graph, zip(givers.tolist(), takers.tolist(), keys, data.tolist(), strict=True))
     # the metrics' table of these legs, from the same columns instead of read back out of the graph
     rows = pd.DataFrame({"giver": givers, "taker": takers, "key": np.array(keys, dtype=object),
                          "deal": np.array(deals, dtype=object), "kind": np.array(kinds, dtype=object),
                          "flow": flow, "status": legs["status"].to_numpy(dtype=object),
                          "date": np.array(dates, dtype=object), "amount_usd": amount, "stake": stake,
-                         "basis": basis, "folded": np.array([deal in folds for deal in deals], dtype=bool)})
+                         "basis": basis, "folded": np.array([deal in folds for deal in deals], dtype=bool),
+                         "data": data})
     keep_leg_rows(graph, rows.iloc[edge_order(givers, takers, list(graph))].reset_index(drop=True))
 
 

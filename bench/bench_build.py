@@ -42,7 +42,7 @@ _BUILD = textwrap.dedent("""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
     started, cpu0 = time.perf_counter(), cpu()
-    def say(msg):  # one phase per kind of message: all "checking and converting FILE" are one
+    def say(msg, *_):  # one phase per kind of message: all "checking and converting FILE" are one
         marks.append(("reading, checking, converting" if msg.startswith("checking") else msg,
                       time.perf_counter() - started, cpu() - cpu0))
     result = build(Path(sys.argv[1]), Path(sys.argv[2]), progress=say)

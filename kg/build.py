@@ -48,6 +48,7 @@ from kg.records.fx import FxTable
 from kg.records.loader import Checker, data_files, fingerprint, open_checker
 from kg.records.models import FxRate
 from kg.store import EmbeddedStore
+from kg.store.streaming import streamed_load
 
 ONTOLOGY_FILES = ("aikg.ttl", "codes.ttl", "align.ttl")
 GRAPH_DIR, STORE_DIR, CURRENT, GENERATIONS, LOCK = "graph", "store", "current", ".generations", ".build.lock"
@@ -158,44 +159,45 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     graph = target / GRAPH_DIR
     graph.mkdir(parents=True)
     nt = graph / DATA_NT
-    # the collector is paused while records are read and turned into triples and table rows: nothing
-    # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
-    with nt.open("w", encoding="utf-8") as stream, paused_gc():
-        writer = TripleWriter(stream)
-        builder = GraphBuilder(writer)
-        rows = TableRows(lambda: builder.fx)
-        rates: list[FxRate] = []
-        files = list(data_files(checker.root))
-        for done, (folder, path) in enumerate(files):
-            say(f"checking and converting {path.relative_to(checker.root)}", done, len(files))
-            records = checker.read(folder, path)
-            if folder == "fx":
-                rates += records  # type: ignore[arg-type]
-                builder.fx = FxTable(rates)
-            for record in records:
-                builder.emit(record)
-                rows.add(record)
-        builder.finish()
-        writer.flush()
-        warnings = checker.finish()
-        say("writing the projection's tables")
-        projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
-        del rows
-    if "ttl" in formats:
-        say("writing Turtle")
-        _serialise(nt, graph / DATA_TTL, "ttl")
-    if "jsonld" in formats:
-        say("writing JSON-LD")
-        _serialise(nt, graph / DATA_JSONLD, "jsonld")
+    # the store loads the triples while they are written (kg.store.streaming); lenient: the build wrote
+    # these terms itself from checked records (IRIs of validated slugs, escaped literals), and Oxigraph's
+    # own checks of them cost about a tenth of the load (README, Benchmarks)
+    with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True) as feed:
+        # the collector is paused while records are read and turned into triples and table rows: nothing
+        # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
+        with nt.open("wb") as stream, paused_gc():
+            writer = TripleWriter(stream, *([feed] if feed else []))
+            builder = GraphBuilder(writer)
+            rows = TableRows(lambda: builder.fx)
+            rates: list[FxRate] = []
+            files = list(data_files(checker.root))
+            for done, (folder, path) in enumerate(files):
+                say(f"checking and converting {path.relative_to(checker.root)}", done, len(files))
+                records = checker.read(folder, path)
+                if folder == "fx":
+                    rates += records  # type: ignore[arg-type]
+                    builder.fx = FxTable(rates)
+                for record in records:
+                    builder.emit(record)
+                    rows.add(record)
+            builder.finish()
+            writer.flush()
+            warnings = checker.finish()
+            say("writing the projection's tables")
+            projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
+            del rows
+        if "ttl" in formats:
+            say("writing Turtle")
+            _serialise(nt, graph / DATA_TTL, "ttl")
+        if "jsonld" in formats:
+            say("writing JSON-LD")
+            _serialise(nt, graph / DATA_JSONLD, "jsonld")
+        say("loading the query store")
     ids = checker.ids
     result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
                          organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
                          observations=len(ids["observations"]), claims=checker.claims, warnings=len(warnings),
                          seconds=0.0, store_rebuilt=True)
-    say("loading the query store")
-    # lenient: the build wrote these terms itself from checked records (IRIs of validated slugs, escaped
-    # literals); Oxigraph's own checks of them cost about a tenth of the load (README, Benchmarks)
-    EmbeddedStore.load(target / STORE_DIR, [nt, *ontology_paths()], fingerprint, lenient=True)
     _write_manifest(graph / MANIFEST, result)  # last: a generation with a manifest is whole
     return result
 

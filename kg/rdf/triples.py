@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import TextIO
+from typing import BinaryIO
 
 from kg.rdf import namespaces as ns
 from kg.rdf.digest import claims_disagree, credited_usd, point_usd
@@ -76,12 +76,13 @@ def _int(value: int) -> str:
 
 
 class TripleWriter:
-    """Writes N-Triples lines to a text stream in batches; subjects are IRIs, objects IRIs or literals."""
+    """Writes N-Triples lines in batches, UTF-8 encoded, to each of ``streams`` (binary: the build's file
+    and the store's loader); subjects are IRIs, objects IRIs or literals."""
 
     BATCH = 100_000
 
-    def __init__(self, stream: TextIO):
-        self.stream = stream
+    def __init__(self, *streams: BinaryIO):
+        self.streams = streams
         self.lines: list[str] = []
         self.count = 0
 
@@ -100,7 +101,9 @@ class TripleWriter:
             self.add(s, p, _TRUE)
 
     def flush(self) -> None:
-        self.stream.write("".join(self.lines))
+        text = "".join(self.lines).encode("utf-8")
+        for stream in self.streams:
+            stream.write(text)
         self.count += len(self.lines)
         self.lines.clear()
 
@@ -365,7 +368,7 @@ class GraphBuilder:
 
 def dataset_triples(dataset: Dataset) -> str:
     """The whole in-memory data set as N-Triples text (ontology terms not included)."""
-    text = io.StringIO()
+    text = io.BytesIO()
     writer = TripleWriter(text)
     builder = GraphBuilder(writer, dataset.fx)
     for records in (dataset.sources.values(), dataset.fx_rates, dataset.organisations.values(),
@@ -374,4 +377,4 @@ def dataset_triples(dataset: Dataset) -> str:
             builder.emit(record)
     builder.finish()
     writer.flush()
-    return text.getvalue()
+    return text.getvalue().decode("utf-8")

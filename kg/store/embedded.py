@@ -87,13 +87,19 @@ class EmbeddedStore:
             cls._prune(generations, Path(os.path.realpath(path)), keep_generations)
         return cls(path)
 
-    @staticmethod
-    def load(target: Path, files: Sequence[Path], fingerprint: str, *, lenient: bool = False) -> None:
+    @classmethod
+    def load(cls, target: Path, files: Sequence[Path], fingerprint: str, *, lenient: bool = False) -> None:
         """Bulk-load ``files`` into a new store directory ``target`` and write ``fingerprint`` beside it
         (``<target>.fingerprint``, which :meth:`is_current` reads through the path's symlinks).
         ``lenient`` skips Oxigraph's IRI and literal checks: for files whose terms were checked before
         (the build's own N-Triples and the shipped ontology)."""
-        store = ox.Store(str(target))
+        cls.load_into(ox.Store(str(target)), files, lenient=lenient)  # the store is closed on return
+        cls.stamp(target, fingerprint)
+
+    @staticmethod
+    def load_into(store: ox.Store, files: Sequence[Path], *, lenient: bool = False) -> None:
+        """Bulk-load ``files`` into ``store`` (being built, it may hold triples already), then flush and
+        optimize it."""
         for file in map(Path, files):
             fmt, base = _rdf_format(file), file.resolve().as_uri()
             if file.suffix == ".gz":
@@ -103,7 +109,10 @@ class EmbeddedStore:
                 store.bulk_load(path=str(file), format=fmt, base_iri=base, lenient=lenient)
         store.flush()
         store.optimize()
-        del store
+
+    @staticmethod
+    def stamp(target: Path, fingerprint: str) -> None:
+        """Record that the closed store ``target`` was built from data with ``fingerprint``."""
         target.with_name(f"{target.name}.fingerprint").write_text(fingerprint, encoding="utf-8")
 
     @staticmethod

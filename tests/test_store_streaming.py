@@ -53,7 +53,7 @@ def test_without_named_pipes_the_file_is_loaded_after_the_block(tmp_path: Path,
         raise OSError(95, "Operation not supported")
 
     monkeypatch.setattr("kg.store.streaming.os.mkfifo", no_fifo)
-    source, target = _write(tmp_path, LINES[:100])
+    _, target = _write(tmp_path, LINES[:100])
     assert len([q for q in _quads(target) if q.subject.value.startswith("https://e.org/")]) == 100
 
 

@@ -183,6 +183,8 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
             builder.finish()
             writer.flush()
             warnings = checker.finish()
+            if feed:
+                feed.close()  # every triple is in: the loader ends its last batch while the tables are written
             say("writing the projection's tables")
             projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
             del rows

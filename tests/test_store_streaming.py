@@ -25,20 +25,27 @@ def _loaders() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "aikg-store-loader"]
 
 
-def _write(tmp_path: Path, lines: list[bytes], fail_after: int | None = None) -> tuple[Path, Path]:
+def _write(tmp_path: Path, lines: list[bytes], fail_after: int | None = None,
+           close_first: bool = False) -> tuple[Path, Path]:
+    """Stream ``lines`` (raising after ``fail_after`` of them; ``close_first``: the feed closed by then)."""
     source, target = tmp_path / "data.nt", tmp_path / "store"
     with streamed_load(target, source, "fp", then=ontology_paths(), lenient=True) as feed, source.open("wb") as file:
         for i, line in enumerate(lines):
             if i == fail_after:
+                if close_first and feed is not None:
+                    feed.close()
                 raise ValueError("the data had an error")
             for stream in (file, feed):
                 if stream is not None:
                     stream.write(line)
+        if close_first and feed is not None:
+            feed.close()  # as the build does once every triple is in
     return source, target
 
 
-def test_a_streamed_store_equals_the_store_loaded_from_the_file(tmp_path: Path) -> None:
-    source, target = _write(tmp_path, LINES)
+@pytest.mark.parametrize("close_first", [False, True], ids=["closed-by-the-load", "closed-by-the-writer"])
+def test_a_streamed_store_equals_the_store_loaded_from_the_file(tmp_path: Path, close_first: bool) -> None:
+    source, target = _write(tmp_path, LINES, close_first=close_first)
     EmbeddedStore.load(tmp_path / "reference", [source, *ontology_paths()], "fp", lenient=True)
     streamed = _quads(target)
     assert streamed == _quads(tmp_path / "reference")
@@ -57,10 +64,11 @@ def test_without_named_pipes_the_file_is_loaded_after_the_block(tmp_path: Path,
     assert len([q for q in _quads(target) if q.subject.value.startswith("https://e.org/")]) == 100
 
 
-@pytest.mark.parametrize("fail_after", [0, 5_000])
-def test_an_error_in_the_writer_stops_the_loader_and_propagates(tmp_path: Path, fail_after: int) -> None:
+@pytest.mark.parametrize(("fail_after", "close_first"), [(0, False), (5_000, False), (5_000, True)])
+def test_an_error_in_the_writer_stops_the_loader_and_propagates(tmp_path: Path, fail_after: int,
+                                                               close_first: bool) -> None:
     with pytest.raises(ValueError, match="the data had an error"):
-        _write(tmp_path, LINES, fail_after=fail_after)
+        _write(tmp_path, LINES, fail_after=fail_after, close_first=close_first)
     assert not _loaders() and not list(tmp_path.glob(".feed-*"))
     assert not (tmp_path / "store.fingerprint").exists()
 

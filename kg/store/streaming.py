@@ -71,17 +71,19 @@ class _Loader(threading.Thread):
         return open(fd, "wb", buffering=0)
 
     def stop(self, feed: BinaryIO | None) -> None:
-        """End the load after an error (also one that struck before the feed was open) and wait for it."""
-        fd = feed.fileno() if feed is not None else None
-        with suppress(OSError):  # the loader may be gone already
-            if fd is None:
+        """End the load after an error (also one that struck before the feed was open, or after the writer
+        closed it) and wait for the loader."""
+        if feed is not None and not feed.closed:
+            with feed, suppress(OSError):  # the loader may be gone already
+                feed.write(_STOP)
+        else:  # a new write end reaches the loader if it still reads
+            with suppress(OSError):
                 fd = self._writer()
-            if fd is not None:
-                os.write(fd, _STOP)
-        if feed is not None:
-            feed.close()
-        elif fd is not None:
-            os.close(fd)
+                if fd is not None:
+                    try:
+                        os.write(fd, _STOP)
+                    finally:
+                        os.close(fd)
         self.join()
 
 
@@ -92,10 +94,12 @@ def streamed_load(target: Path, source: Path, fingerprint: str, *, then: Sequenc
     they are written; when the block ends, load ``then`` (any RDF files), flush, optimize and write
     ``fingerprint``, as :meth:`EmbeddedStore.load` does.
 
-    The block also writes the same text to ``source``: where the file system has no named pipes the
-    stream is ``None`` and ``source`` is loaded after the block. An exception in the block stops the
-    loader and propagates (the loader's own error first, if it stopped the writing); ``target`` is then
-    left for the caller to remove, as after a failed :meth:`EmbeddedStore.load`.
+    The block may close the stream once every triple is written, so that the loader finishes its last
+    batch while the block goes on. The block also writes the same text to ``source``: where the file
+    system has no named pipes the stream is ``None`` and ``source`` is loaded after the block. An
+    exception in the block stops the loader and propagates (the loader's own error first, if it stopped
+    the writing); ``target`` is then left for the caller to remove, as after a failed
+    :meth:`EmbeddedStore.load`.
     """
     target = Path(target)
     feeds = Path(tempfile.mkdtemp(prefix=".feed-", dir=target.parent))

@@ -127,3 +127,40 @@ def test_hhi_range_and_scale_invariance(values, scale):
 
 def test_docstring_examples():
     assert doctest.testmod(concentration).failed == 0
+
+
+def _least_hhi_by_bisection(known: dict[str, float], undisclosed: list[str]) -> float:
+    """The lower bound as first written: the water level found by bisection at each total (reference)."""
+    from scipy.optimize import minimize_scalar
+
+    named = set(undisclosed)
+    fixed = [v for k, v in known.items() if k not in named]
+    floors = sorted(known.get(k, 0.0) for k in named)
+
+    def at(t: float) -> float:
+        shares = [a * t for a in fixed]
+        left, floor = 1.0 - math.fsum(shares), [a * t for a in floors]
+        low, high = 0.0, 1.0
+        for _ in range(100):
+            mid = (low + high) / 2
+            low, high = (low, mid) if math.fsum(max(f, mid) for f in floor) > left else (mid, high)
+        return math.fsum(s * s for s in shares) + math.fsum(max(f, low) ** 2 for f in floor)
+
+    t_max = 1.0 / (math.fsum(fixed) + math.fsum(floors))
+    grid = [t_max * i / 400 for i in range(1, 401)]
+    values = [at(t) for t in grid]
+    best = min(range(len(grid)), key=values.__getitem__)
+    refined = minimize_scalar(at, bounds=(grid[max(best - 1, 0)], grid[min(best + 1, 399)]), method="bounded",
+                              options={"xatol": 1e-12})
+    return round(min(values[best], float(refined.fun), 1.0 / len(floors)) * 10_000, 2)
+
+
+@FAST
+@given(st.lists(amount, min_size=1, max_size=30), st.data())
+def test_the_closed_form_water_level_gives_the_bisections_bound(values, data):
+    known = {f"org{i}": v for i, v in enumerate(values)}
+    undisclosed = data.draw(st.lists(st.sampled_from([*known, "only-undisclosed"]), min_size=1, unique=True))
+    assume(sum(values) > 0)
+    low, high = concentration.hhi_bounds_undisclosed(known, undisclosed)
+    assert high == 10_000.0
+    assert low == pytest.approx(_least_hhi_by_bisection(known, undisclosed), abs=0.02)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping
 
+import numpy as np
+
 __all__ = [
     "HHI_HIGH",
     "HHI_MODERATE",
@@ -234,19 +236,22 @@ def hhi_bounds_undisclosed(known: Mapping[Hashable, float], undisclosed: Iterabl
     if not named:
         value = hhi(known)
         return value, value
-    fixed = [float(v) for k, v in known.items() if k not in named]
-    floors = sorted(float(known.get(k, 0.0)) for k in named)
+    fixed = np.array([float(v) for k, v in known.items() if k not in named])
+    floors = np.sort(np.array([float(known.get(k, 0.0)) for k in named]))
     total_known = math.fsum(fixed) + math.fsum(floors)
+    # the water level in closed form: with the floors sorted, raising the j lowest to level L gives
+    # g(L) = j*L + sum(floors[j:]); g at the floors themselves (reached[j]) is non-decreasing, so the j
+    # raised at a given mass is found by binary search
+    above = np.append(np.cumsum(floors[::-1])[::-1], 0.0)  # above[j] = sum(floors[j:])
+    squares_above = np.append(np.cumsum((floors * floors)[::-1])[::-1], 0.0)
+    reached = np.arange(len(floors)) * floors + above[:-1]
+    fixed_squares = float(np.dot(fixed, fixed))
 
     def at(t: float) -> float:  # HHI (0-1 scale) at total 1/t: the named raised to a common level
-        shares = [a * t for a in fixed]
-        left = 1.0 - math.fsum(shares)  # the mass the named participants share
-        floor = [a * t for a in floors]
-        low, high = 0.0, 1.0
-        for _ in range(100):  # the level at which the raised floors hold exactly the mass left
-            mid = (low + high) / 2
-            low, high = (low, mid) if math.fsum(max(f, mid) for f in floor) > left else (mid, high)
-        return math.fsum(s * s for s in shares) + math.fsum(max(f, low) ** 2 for f in floor)
+        left = 1.0 - float(fixed.sum()) * t  # the mass the named participants share
+        raised = int(np.searchsorted(reached * t, left, side="right"))
+        level = (left - above[raised] * t) / raised if raised else 0.0
+        return float(t * t * (fixed_squares + squares_above[raised]) + raised * level * level)
 
     if total_known <= 0:
         return 10_000.0 / len(floors), 10_000.0

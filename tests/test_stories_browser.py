@@ -28,14 +28,17 @@ def story_pages(real_graph: kg.KnowledgeGraph, tmp_path_factory: pytest.TempPath
     return write_stories(inputs, tmp_path_factory.mktemp("stories-browser"))
 
 
-def wait_drawn(page: Any, frame: Any) -> int:
+def wait_drawn(page: Any, frame: Any, enough: int = 1000) -> int:
     """Poll from here (the page's CSP forbids wait_for_function's string evaluation) until the frame's explorer
-    is ready; returns the painted pixels of its canvas."""
+    is ready and has painted ``enough`` pixels of its canvas (it may report ready a frame before the drawing
+    reaches the canvas on a busy machine), or 15 s passed; returns the painted pixels."""
     deadline = time.monotonic() + 15
     while not frame.evaluate(READY):
         assert time.monotonic() < deadline, "an embedded explorer did not draw within 15 s"
         page.wait_for_timeout(50)
-    return frame.evaluate(PAINTED)
+    while (painted := frame.evaluate(PAINTED)) <= enough and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    return painted
 
 
 def test_every_story_loads_offline_without_errors_and_its_explorers_draw(browser: Any,

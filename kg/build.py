@@ -166,7 +166,7 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
         # the collector is paused while records are read and turned into triples and table rows: nothing
         # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
         with nt.open("wb") as stream, paused_gc():
-            writer = TripleWriter(stream, *([feed] if feed else []))
+            writer = TripleWriter(stream, *([] if feed is None else [feed]))
             builder = GraphBuilder(writer)
             rows = TableRows(lambda: builder.fx)
             rates: list[FxRate] = []
@@ -183,7 +183,7 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
             builder.finish()
             writer.flush()
             warnings = checker.finish()
-            if feed:
+            if feed is not None:
                 feed.close()  # every triple is in: the loader ends its last batch while the tables are written
             say("writing the projection's tables")
             projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)

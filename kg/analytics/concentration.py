@@ -245,10 +245,10 @@ def hhi_bounds_undisclosed(known: Mapping[Hashable, float], undisclosed: Iterabl
     above = np.append(np.cumsum(floors[::-1])[::-1], 0.0)  # above[j] = sum(floors[j:])
     squares_above = np.append(np.cumsum((floors * floors)[::-1])[::-1], 0.0)
     reached = np.arange(len(floors)) * floors + above[:-1]
-    fixed_squares = float(np.dot(fixed, fixed))
+    fixed_total, fixed_squares = float(fixed.sum()), float(np.dot(fixed, fixed))
 
     def at(t: float) -> float:  # HHI (0-1 scale) at total 1/t: the named raised to a common level
-        left = 1.0 - float(fixed.sum()) * t  # the mass the named participants share
+        left = 1.0 - fixed_total * t  # the mass the named participants share
         raised = int(np.searchsorted(reached * t, left, side="right"))
         level = (left - above[raised] * t) / raised if raised else 0.0
         return float(t * t * (fixed_squares + squares_above[raised]) + raised * level * level)

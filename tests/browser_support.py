@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,14 +39,44 @@ needs_chromium = pytest.mark.skipif(
     not chromium_available(), reason="Debian's chromium is not installed (/usr/bin/chromium; `make browser`)"
 )
 
-# JavaScript: how many pixels of the explorer's canvas are painted (0 on a blank canvas).
+# JavaScript: how many pixels of the explorer's canvas are painted (0 on a blank canvas). Read from a copy: repeated
+# getImageData on the page's own canvas makes Chromium warn on the console (and move that canvas off the GPU).
 PAINTED = """() => {
   const c = document.querySelector('#graph canvas');
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const copy = document.createElement('canvas');
+  copy.width = c.width; copy.height = c.height;
+  const ctx = copy.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(c, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
   let n = 0;
   for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
   return n;
 }"""
+READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
+
+
+def wait_painted(page: Any, frame: Any, enough: int, seconds: float = 15) -> int:
+    """Wait until an embedded explorer (``frame``, inside ``page``) is ready and has painted more than ``enough``
+    pixels of its canvas; returns the painted pixels.
+
+    Polled from here: the pages' CSP forbids ``wait_for_function``'s string evaluation. The frames are sandboxed,
+    so Chromium treats them as cross-origin and may hold back their animation frames on a loaded machine: the
+    explorer has drawn once (``ready``) but its redraw after the canvas was sized waits. If nothing is painted
+    within ``seconds``, the test draws once synchronously (``network.redraw()``, what a resize does) and says so,
+    so a blank canvas still fails while Chromium's scheduling of hidden frames does not.
+    """
+    deadline = time.monotonic() + seconds
+    while not frame.evaluate(READY):
+        assert time.monotonic() < deadline, f"an embedded explorer did not draw within {seconds} s"
+        page.wait_for_timeout(50)
+    while (painted := frame.evaluate(PAINTED)) <= enough and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    if painted <= enough:
+        frame.evaluate("aikgExplorer.network.redraw()")
+        painted = frame.evaluate(PAINTED)
+        warnings.warn(f"the explorer's canvas was not painted within {seconds} s; after a redraw: {painted} px",
+                      stacklevel=2)
+    return painted
 
 
 def source(publisher: str, quote: str, url: str | None = None, **extra: Any) -> dict[str, Any]:

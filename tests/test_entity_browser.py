@@ -8,13 +8,12 @@ The served OpenAI page is saved as ``test-artifacts/entity-openai.png`` and its 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, PAINTED, Probe, needs_chromium
+from browser_support import ARTIFACTS, Probe, needs_chromium, wait_painted
 from minidata import write_dataset
 from test_report import hostile_set
 from w3c.servers import endpoint
@@ -24,8 +23,6 @@ from kg.records.vocab import Status
 from kg.views.entity_page import SERVER_LINKS, EntityPages, LinkedPages, Links
 
 pytestmark = needs_chromium
-
-READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +34,12 @@ def server(real_graph: kg.KnowledgeGraph) -> Iterator[Any]:
         yield srv
 
 
-def explorer_frame(page: Any) -> Any:
-    """The focused explorer's frame, drawn (a frame off screen is not painted, so scroll to it first)."""
+def explorer_frame(page: Any, enough: int = 0) -> Any:
+    """The focused explorer's frame, more than ``enough`` pixels of it painted (a frame off screen is not painted,
+    so scroll to it first)."""
     page.locator("iframe.explorer").scroll_into_view_if_needed()
     frame = next(f for f in page.frames if f != page.main_frame)
-    deadline = time.monotonic() + 15
-    while not frame.evaluate(READY):  # polled from here: the page's CSP forbids wait_for_function's string eval
-        assert time.monotonic() < deadline, "the focused explorer did not draw within 15 s"
-        page.wait_for_timeout(50)
+    assert wait_painted(page, frame, enough) > enough, "the focused explorer's canvas is blank"
     return frame
 
 
@@ -71,11 +66,7 @@ def test_openai_page_draws_and_screenshot(browser: Any, server: Any) -> None:
     probe = Probe(page)
     try:
         page.goto(f"{server.url}/id/org/openai")
-        frame = explorer_frame(page)
-        deadline = time.monotonic() + 15  # ready is "drawn once"; a loaded machine paints the canvas later
-        while frame.evaluate(PAINTED) <= 5000:
-            assert time.monotonic() < deadline, "the focused explorer's canvas is blank"
-            page.wait_for_timeout(100)
+        frame = explorer_frame(page, enough=5000)
         assert frame.evaluate("aikgExplorer.stats().visibleNodes") > 10
         assert page.locator("#deals table.deals tr[data-deal]").count() >= 40
         assert page.locator("#size svg").count() == 1

@@ -79,6 +79,36 @@ def test_draws_offline_without_errors(sample: Probe, pages: dict[str, Path]) -> 
     assert sample.errors == []
 
 
+# JavaScript: the view's scale, and whether every drawn organisation lies inside the canvas.
+VIEW = """() => { const n = aikgExplorer.network, c = document.querySelector('#graph canvas');
+  const r = c.getBoundingClientRect();
+  const inside = Object.values(n.getPositions()).every(p => { const d = n.canvasToDOM(p);
+    return d.x >= 0 && d.y >= 0 && d.x <= r.width && d.y <= r.height; });
+  return { scale: n.getScale(), inside: inside, width: r.width }; }"""
+
+
+def test_a_resize_fits_the_untouched_view_again_but_keeps_the_readers_zoom(sample: Probe) -> None:
+    """The first fit can run before the frame has its final size (a sandboxed frame on a busy machine drew as a
+    few hundred pixels): until the reader zooms or drags, a new canvas size fits the view again."""
+    page = sample.page
+    before = page.evaluate(VIEW)
+    page.set_viewport_size({"width": 900, "height": 600})
+    page.wait_for_function(f"({VIEW})().width < {before['width']}")
+    page.wait_for_timeout(300)
+    narrow = page.evaluate(VIEW)
+    assert narrow["inside"] and narrow["scale"] < before["scale"], (before, narrow)
+    x, y = sample.node_point("openai")
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -600)  # the reader zooms in
+    page.wait_for_timeout(300)
+    zoomed = page.evaluate(VIEW)
+    assert zoomed["scale"] > narrow["scale"]
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.wait_for_timeout(300)
+    assert page.evaluate(VIEW)["scale"] >= zoomed["scale"]  # scaled with the canvas, not fitted back
+    assert sample.errors == []
+
+
 def test_search_by_name_and_alias(sample: Probe) -> None:
     sample.page.fill("#search", "lidl")
     results = sample.page.locator("#search-results button")

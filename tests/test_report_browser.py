@@ -7,12 +7,11 @@ report comes from the small data set with markup in every text field.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, PAINTED, Probe, needs_chromium
+from browser_support import ARTIFACTS, Probe, needs_chromium, wait_painted
 from minidata import write_dataset
 from test_report import hostile_set
 
@@ -21,7 +20,6 @@ import kg
 pytestmark = needs_chromium
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
 CHARTS = """() => Array.from(document.querySelectorAll('figure svg.chart')).map(s => {
   const r = s.getBoundingClientRect();
   return { id: s.closest('figure').id, width: r.width, height: r.height,
@@ -41,23 +39,20 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def open_report(browser: Any, path: Path) -> tuple[Probe, Any]:
-    """The report with its explorer frame drawn (a frame off screen is not painted, so scroll to it first)."""
+def open_report(browser: Any, path: Path, enough: int = 0) -> tuple[Probe, Any]:
+    """The report with its explorer frame drawn, more than ``enough`` pixels of it (a frame off screen is not
+    painted, so scroll to it first)."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     probe = Probe(page)
     page.goto(path.resolve().as_uri())
     page.locator("iframe.explorer").scroll_into_view_if_needed()
     frame = next(f for f in page.frames if f != page.main_frame)
-    # polled from here: wait_for_function's in-page polling evaluates a string, which the report's CSP forbids
-    deadline = time.monotonic() + 15
-    while not frame.evaluate(READY):
-        assert time.monotonic() < deadline, "the embedded explorer did not draw within 15 s"
-        page.wait_for_timeout(50)
+    assert wait_painted(page, frame, enough) > enough, "the embedded explorer's canvas is blank"
     return probe, frame
 
 
 def test_real_report_offline_charts_explorer_and_screenshot(browser: Any, reports: dict[str, Path]) -> None:
-    probe, frame = open_report(browser, reports["real"])
+    probe, frame = open_report(browser, reports["real"], enough=5000)
     page = probe.page
     try:
         drawn = page.evaluate(CHARTS)
@@ -67,7 +62,6 @@ def test_real_report_offline_charts_explorer_and_screenshot(browser: Any, report
             assert chart["bars"] >= 2, chart
         stats = frame.evaluate("aikgExplorer.stats()")
         assert stats["visibleNodes"] > 10 and stats["visibleEdges"] > 10
-        assert frame.evaluate(PAINTED) > 5000, "the embedded explorer's canvas is blank"
         assert frame.evaluate("aikgExplorer.stats().nodes") > 0
         ARTIFACTS.mkdir(exist_ok=True)
         page.evaluate("window.scrollTo(0, 0)")

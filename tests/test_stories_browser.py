@@ -7,38 +7,22 @@ screen of a real story (the README's ``docs/stories.png`` is one such screenshot
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import ARTIFACTS, PAINTED, Probe, needs_chromium
+from browser_support import ARTIFACTS, Probe, needs_chromium, wait_painted
 
 import kg
 from kg.views.stories import StoryInputs, write_stories
 
 pytestmark = needs_chromium
 
-READY = "Boolean(window.aikgExplorer && window.aikgExplorer.ready === true)"
-
 
 @pytest.fixture(scope="module")
 def story_pages(real_graph: kg.KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     inputs = StoryInputs(real_graph.explorer_graph(), real_graph.legs(), real_graph.store)
     return write_stories(inputs, tmp_path_factory.mktemp("stories-browser"))
-
-
-def wait_drawn(page: Any, frame: Any, enough: int = 1000) -> int:
-    """Poll from here (the page's CSP forbids wait_for_function's string evaluation) until the frame's explorer
-    is ready and has painted ``enough`` pixels of its canvas (it may report ready a frame before the drawing
-    reaches the canvas on a busy machine), or 15 s passed; returns the painted pixels."""
-    deadline = time.monotonic() + 15
-    while not frame.evaluate(READY):
-        assert time.monotonic() < deadline, "an embedded explorer did not draw within 15 s"
-        page.wait_for_timeout(50)
-    while (painted := frame.evaluate(PAINTED)) <= enough and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    return painted
 
 
 def test_every_story_loads_offline_without_errors_and_its_explorers_draw(browser: Any,
@@ -51,7 +35,7 @@ def test_every_story_loads_offline_without_errors_and_its_explorers_draw(browser
         for i in range(frames.count()):
             frames.nth(i).scroll_into_view_if_needed()
             frame = frames.nth(i).element_handle().content_frame()
-            assert wait_drawn(page, frame) > 1000, (path.name, i)
+            assert wait_painted(page, frame, enough=1000) > 1000, (path.name, i)
         timelines = page.evaluate("Array.from(document.querySelectorAll('svg.timeline')).map("
                                   "s => [s.getBoundingClientRect().width, s.querySelectorAll('g.event').length])")
         assert len(timelines) == frames.count()
@@ -67,7 +51,7 @@ def test_screenshot_of_a_real_story(browser: Any, story_pages: list[Path]) -> No
     page.goto(path.resolve().as_uri())
     frame = page.locator("iframe.explorer").first
     frame.scroll_into_view_if_needed()
-    wait_drawn(page, frame.element_handle().content_frame())
+    wait_painted(page, frame.element_handle().content_frame(), enough=1000)
     page.evaluate("window.scrollTo(0, 0)")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "story.png"))

@@ -255,7 +255,16 @@ window.aikgExplorerBoot = function (prefix) {
     api.ready = true; api.readyAt = api.timings.drawn = performance.now();
     $("aikg-root").setAttribute("data-ready", "1");
   });
-  network.on("zoom", declutterSoon);
+  network.on("zoom", function () { lastFit = null; declutterSoon(); });
+  network.on("dragStart", function () { lastFit = null; });
+
+  // The view a fit chose is fitted again when the canvas changes size, until the reader moves it: the first fit
+  // can run before the frame has its final size, and vis-network would only scale that view.
+  var lastFit = null;
+  function fit(options) { lastFit = options; network.fit(options); }
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { if (lastFit) { network.fit(lastFit); declutterSoon(); } }).observe($("graph"));
+  }
 
   function countIn(set, visible) { var c = 0; visible.forEach(function (id) { if (set.has(id)) c++; }); return c; }
   function stats() {
@@ -417,7 +426,7 @@ window.aikgExplorerBoot = function (prefix) {
     $("focus-label").textContent = orgLabel(id);
     $("focus-clear").disabled = false;
     refresh();
-    if (emphasis) network.fit({ nodes: Array.from(emphasis.nodes).filter(function (n) { return visN.has(n); }),
+    if (emphasis) fit({ nodes: Array.from(emphasis.nodes).filter(function (n) { return visN.has(n); }),
                                 animation: false });
     declutter();
   }
@@ -577,7 +586,7 @@ window.aikgExplorerBoot = function (prefix) {
     markLoop(index);
     refresh();
     network.setSelection({ nodes: [], edges: c.edges.filter(function (id) { return visE.has(id); }) });
-    network.fit({ nodes: c.nodes.filter(function (n) { return visN.has(n); }), animation: false });
+    fit({ nodes: c.nodes.filter(function (n) { return visN.has(n); }), animation: false });
     declutter();
   }
   function clearHighlight() {
@@ -681,7 +690,7 @@ window.aikgExplorerBoot = function (prefix) {
     markLoop(null);
     refresh();
     network.setSelection({ nodes: [], edges: path.edges });
-    network.fit({ nodes: path.nodes, animation: false });
+    fit({ nodes: path.nodes, animation: false });
     declutter();
     var smallest = path.bottleneck < 0 ? "an undisclosed leg" : path.bottleneck === Infinity ? "" :
       edges.get(path.edges.find(function (id) { return width(edges.get(id)) === path.bottleneck; })).amt;
@@ -702,13 +711,13 @@ window.aikgExplorerBoot = function (prefix) {
   });
 
   // --- misc -------------------------------------------------------------------------------------------
-  function showAll() { state.shown = null; refresh(); network.fit({ animation: false, maxZoomLevel: 1.6 }); declutter(); }
+  function showAll() { state.shown = null; refresh(); fit({ animation: false, maxZoomLevel: 1.6 }); declutter(); }
   $("show-all").addEventListener("click", showAll);
   $("reset").addEventListener("click", function () {
     state.focus = null; $("focus-label").textContent = "none"; $("focus-clear").disabled = true;
     state.shown = CFG.initial.shown ? new Set(CFG.initial.shown) : null;
     $("search").value = ""; $("search-results").replaceChildren();
-    clearHighlight(); network.fit({ animation: false, maxZoomLevel: 1.6 }); declutter();
+    clearHighlight(); fit({ animation: false, maxZoomLevel: 1.6 }); declutter();
   });
   $("save-png").addEventListener("click", function () {
     var canvas = $("graph").querySelector("canvas"), a = document.createElement("a");
@@ -730,9 +739,9 @@ window.aikgExplorerBoot = function (prefix) {
     state.focus = null;
   }
   applyEmphasis();
-  if (emphasis) network.fit({ nodes: Array.from(emphasis.nodes).filter(function (n) { return visN.has(n); }),
+  if (emphasis) fit({ nodes: Array.from(emphasis.nodes).filter(function (n) { return visN.has(n); }),
                               animation: false });
-  else network.fit({ animation: false, maxZoomLevel: 1.6 });
+  else fit({ animation: false, maxZoomLevel: 1.6 });
   declutter(); updateStatus();
   var missing = $("aikg-root").querySelector(".aikg-missing");
   if (missing) missing.remove();

@@ -29,6 +29,7 @@ from kg.metrics import timeline as timeline_stage
 from kg.output.progress import Progress, silent
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT
 from kg.projection import observations as observation_stage
+from kg.projection import plans
 from kg.projection import tables as projection_tables
 from kg.projection.aggregate import consolidate, money_flows
 from kg.projection.legs import Ranges, Settings, deal_legs
@@ -68,10 +69,13 @@ class KnowledgeGraph:
         return stats_stage.stats(self.query)
 
     # -- SPARQL ----------------------------------------------------------------------------
-    def query(self, name: str, *, limit: int | None = None, offset: int = 0, **params: object) -> pd.DataFrame:
+    def query(self, name: str, *, limit: int | None = None, offset: int = 0, engine: str = "auto",
+              **params: object) -> pd.DataFrame:
         """Run the named query ``queries/NAME.rq`` with parameters bound safely; ``limit``/``offset`` give one
-        page of its ordered rows."""
-        return queries.run(self.store, name, limit=limit, offset=offset, **params)
+        page of its ordered rows. A query with a plan (``queries/NAME.sql``) is answered from the build's
+        tables when they are current (``engine="auto"``; ``"sparql"`` or ``"tables"`` choose; see
+        :mod:`kg.projection.plans`)."""
+        return plans.run(self.store, name, limit=limit, offset=offset, engine=engine, **params)
 
     def sparql(self, text: str) -> pd.DataFrame | bool | queries.Triples:
         """Run an ad-hoc query: SELECT → DataFrame with typed columns, ASK → bool, CONSTRUCT or DESCRIBE →

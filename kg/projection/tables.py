@@ -158,7 +158,7 @@ class Tables:
     size_figures: pd.DataFrame
 
 
-_NAMES = tuple(f.name for f in fields(Tables))
+TABLE_NAMES = tuple(f.name for f in fields(Tables))
 
 
 def _frame(store: Store, text: str, columns: list[str]) -> pd.DataFrame:
@@ -341,7 +341,7 @@ def save(folder: Path, tables: Tables, fingerprint: str) -> None:
     they describe), :data:`FORMAT` and their pandas dtypes; each file is replaced whole (temporary name,
     rename), so a reader sees a whole file of one stamp or the one before."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in _NAMES:
+    for name in TABLE_NAMES:
         frame = getattr(tables, name)
         stamp = {"format": FORMAT, "fingerprint": fingerprint, "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -361,16 +361,33 @@ def stored(folder: Path, fingerprint: str | None) -> Tables | None:
     """The tables saved in ``folder`` for ``fingerprint``, or None when a file is missing, unreadable, of
     another fingerprint or of an older :data:`FORMAT` (the caller then reads the store)."""
     frames = {}
-    for name in _NAMES:
+    for name in TABLE_NAMES:
         try:
             table = pq.read_table(folder / f"{name}.parquet")
             stamp = json.loads((table.schema.metadata or {})[_STAMP])
         except (OSError, KeyError, ValueError, pa.ArrowException):
             return None
-        if fingerprint is None or stamp.get("format") != FORMAT or stamp.get("fingerprint") != fingerprint:
+        if not _fresh(stamp, fingerprint):
             return None
         frames[name] = table.to_pandas().astype(stamp["dtypes"])
     return Tables(**frames)
+
+
+def stamped(folder: Path, fingerprint: str | None) -> bool:
+    """Whether every table in ``folder`` is stamped with ``fingerprint`` and :data:`FORMAT` (only the files'
+    footers are read: what :mod:`kg.projection.plans` checks before DuckDB reads the files)."""
+    for name in TABLE_NAMES:
+        try:
+            stamp = json.loads((pq.read_schema(folder / f"{name}.parquet").metadata or {})[_STAMP])
+        except (OSError, KeyError, ValueError, pa.ArrowException):
+            return False
+        if not _fresh(stamp, fingerprint):
+            return False
+    return True
+
+
+def _fresh(stamp: dict, fingerprint: str | None) -> bool:
+    return fingerprint is not None and stamp.get("format") == FORMAT and stamp.get("fingerprint") == fingerprint
 
 
 def _prune(cache_root: Path, generations: Path) -> None:

@@ -1,0 +1,101 @@
+"""Named queries answered from the projection's tables by DuckDB, where the tables are current.
+
+Oxigraph evaluates and sorts every row of a query before it applies ``LIMIT``, so the first page of a
+listing of 500,000 deals costs what all of it costs (20–40 s at 100k organisations; README, Benchmarks). A
+named query may carry a *plan*, ``queries/NAME.sql``: SQL over the tables :mod:`kg.projection.tables` keeps
+beside the store (the build writes them from the records it validates), one view per table (``claims``,
+``deals``, ``parties``, ``orgs``, ``org_types``, ``org_props``, ``sources``, ``figures``, ``size_figures``),
+with the named query's parameters as ``$name``. It returns the SPARQL's columns, rows and order, ties broken
+as :func:`kg.store.paging.paged` breaks them (every projected column after the query's own keys; unbound
+values first when ascending, last when descending, as SPARQL orders them), so its pages are the SPARQL's
+pages. DuckDB reads only the columns a plan names and keeps only the top rows of a page while it sorts.
+
+A plan runs only where its answer is the SPARQL's: on an embedded store whose generation holds all the
+tables, each stamped with the store's fingerprint and the tables' format (:func:`current_tables`).
+Anywhere else (a remote store, a plain store folder, tables of an older build) the SPARQL runs.
+``tests/test_query_plans.py`` runs every plan against its SPARQL, whole and page by page, with each
+parameter's default and other values, on the bundled data and on synthetic data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.paths import QUERY_DIR
+from kg.projection import tables
+from kg.store import EmbeddedStore, queries
+from kg.store.paging import PagingError, check_page
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kg.store import Store
+
+__all__ = ["ENGINES", "current_tables", "plan", "run"]
+
+ENGINES = ("auto", "sparql", "tables")
+
+
+def plan(name: str, folder: Path = QUERY_DIR) -> str | None:
+    """The SQL plan of the named query ``name`` (``queries/NAME.sql``), or None."""
+    path = folder / f"{name}.sql"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def current_tables(store: Store) -> Path | None:
+    """The folder of ``store``'s tables when every table there is stamped with the store's fingerprint and
+    the tables' format (only the files' footers are read), else None."""
+    folder = tables.cache_path(store)
+    if folder is None:
+        return None
+    fingerprint = EmbeddedStore.fingerprint(store.path)  # type: ignore[attr-defined]
+    return folder if tables.stamped(folder, fingerprint) else None
+
+
+def run(store: Store, name: str, *, limit: int | None = None, offset: int = 0, engine: str = "auto",
+        **params: object) -> pd.DataFrame:
+    """The named query ``name`` on ``store`` as a DataFrame, as :func:`kg.store.queries.run` gives it.
+
+    ``engine`` ``"auto"`` answers from the tables when the query has a plan and the tables are current, else
+    runs the SPARQL; ``"sparql"`` always runs the SPARQL; ``"tables"`` requires the plan and current tables
+    (:class:`~kg.store.queries.QueryError` otherwise).
+    """
+    if engine not in ENGINES:
+        raise queries.QueryError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    sql = plan(name) if engine != "sparql" else None
+    folder = current_tables(store) if sql is not None else None
+    if folder is None:
+        if engine == "tables":
+            why = "has no plan (queries/{name}.sql)" if sql is None else "cannot use the tables of this store"
+            raise queries.QueryError(f"query '{name}' {why.format(name=name)}; run it with engine='sparql'")
+        return queries.run(store, name, limit=limit, offset=offset, **params)
+    named = queries.get(name)
+    if limit is None and offset:
+        raise queries.QueryError(f"query '{name}': an offset needs a limit")
+    if limit is not None:
+        try:
+            limit, offset = check_page(limit, offset)
+        except PagingError as exc:
+            raise queries.QueryError(f"query '{name}': {exc}") from None
+        sql = f"{sql.rstrip().rstrip(';')}\nLIMIT {limit} OFFSET {offset}"
+    values = queries.bind(store, named, params)
+    return answer(folder, sql, {p.name: values.get(p.name) for p in named.params})
+
+
+def answer(folder: Path, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """``sql`` run by DuckDB over the tables in ``folder`` with ``params``, typed as the SPARQL's frames."""
+    import duckdb  # imported on first use: most runs never answer from the tables
+
+    with duckdb.connect() as con:
+        # SPARQL orders unbound values before any value, and reverses that order for DESC
+        con.execute("SET default_null_order = 'nulls_first_on_asc_last_on_desc'")
+        for name in tables.TABLE_NAMES:
+            relation = con.read_parquet(str(folder / f"{name}.parquet"))
+            # the tables hold days (datetime64[D], written as timestamps): dates, as SPARQL gives them
+            columns = [f'CAST("{c}" AS DATE) AS "{c}"' if str(t).startswith("TIMESTAMP") else f'"{c}"'
+                       for c, t in zip(relation.columns, relation.types, strict=True)]
+            relation.project(", ".join(columns)).create_view(name)
+        cursor = con.execute(sql, params or None)
+        columns = [d[0] for d in cursor.description]
+        return queries.to_dataframe(columns, cursor.fetchall())

@@ -35,7 +35,7 @@ def _written(graph: kg.KnowledgeGraph) -> projection_tables.Tables:
 
 
 def _assert_same(written: projection_tables.Tables, read: projection_tables.Tables) -> None:
-    for name in projection_tables._NAMES:
+    for name in projection_tables.TABLE_NAMES:
         pd.testing.assert_frame_equal(getattr(written, name), getattr(read, name), obj=name)
 
 
@@ -43,7 +43,7 @@ def test_on_the_bundled_data(real_graph: kg.KnowledgeGraph) -> None:
     written, read = _written(real_graph), projection_tables.read(real_graph.store)
     _assert_same(written, read)
     # every table has rows, so each comparison can fail
-    assert min(len(getattr(read, name)) for name in projection_tables._NAMES) > 0
+    assert min(len(getattr(read, name)) for name in projection_tables.TABLE_NAMES) > 0
 
 
 def test_on_a_synthetic_set(tmp_path: Path) -> None:

@@ -36,10 +36,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kg.rdf import namespaces as ns
+from kg.rdf.triples import DERIVED_EDGES
 from kg.records.vocab import Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
-FORMAT = 4  # bump when the tables change shape: older files are then read again from the store
+FORMAT = 5  # bump when the tables change shape: older files are then read again from the store
 CACHE_DIR, TABLES_DIR = "cache", "tables"
 _STAMP = b"aikg"  # the Parquet schema metadata key of a file's stamp (see save)
 
@@ -78,6 +79,10 @@ _USD = {"value_usd": "aikg:valueUSD", "min_usd": "aikg:minValueUSD", "max_usd": 
 _NATIVE = {"value": "schema:value", "min": "schema:minValue", "max": "schema:maxValue"}
 _AMOUNT = [*_USD, "approximate", "undisclosed", "currency", *_NATIVE]
 _AMOUNT_VARS = " ".join("?" + k for k in _AMOUNT)
+# A claim's quantity (warrants: shares; chip supply: units), as stated
+_QUANTITY = {"quantity": "schema:value", "min_quantity": "schema:minValue", "max_quantity": "schema:maxValue",
+             "unit": "aikg:unit"}
+_QUANTITY_VARS = " ".join("?" + k for k in _QUANTITY)
 _AMOUNTS = _sub("?c ?a", "?c aikg:amount ?a") + _optional("a", _USD) + _flag("a", "aikg:isApproximate", "approximate") \
     + _flag("a", "aikg:isUndisclosed", "undisclosed") + "OPTIONAL " + _sub(
         "?c ?currency " + " ".join("?" + k for k in _NATIVE),
@@ -91,21 +96,33 @@ ORG_TYPES = _P + "SELECT ?org ?code WHERE { " + _sub("?org", "?org a aikg:Organi
 ORG_PROPS = _P + """
 SELECT ?org ?p ?o WHERE { ?org a aikg:Organisation ; ?p ?o .
   VALUES ?p { skos:altLabel aikg:parentOrganisation aikg:wikidataId aikg:lei aikg:ticker } }"""
-DEALS = _P + "SELECT ?deal ?kind ?title ?part_of WHERE { " + _sub("?d", "?d a aikg:Deal") \
+DEALS = _P + "SELECT ?deal ?kind ?title ?part_of ?current_usd ?claims_disagree WHERE { " \
+    + _sub("?d", "?d a aikg:Deal") \
     + _sub("?d ?deal", "?d aikg:recordId ?deal") + _sub("?d ?kind", "?d aikg:dealKind ?kind") \
     + _sub("?d ?title", "?d rdfs:label ?title") \
-    + "OPTIONAL " + _sub("?d ?part_of", "?d aikg:partOf ?w . ?w aikg:recordId ?part_of") + " }"
-CLAIMS = _P + "SELECT ?c ?date ?status ?evidence ?preferred ?source ?quote " + _AMOUNT_VARS + " WHERE { " \
+    + "OPTIONAL " + _sub("?d ?part_of", "?d aikg:partOf ?w . ?w aikg:recordId ?part_of") \
+    + _optional("d", {"current_usd": "aikg:currentUSD"}) + _flag("d", "aikg:claimsDisagree", "claims_disagree") + " }"
+CLAIMS = _P + "SELECT ?c ?date ?status ?evidence ?preferred ?source ?quote " + _AMOUNT_VARS + " " + _QUANTITY_VARS \
+    + " WHERE { " \
     + _code("c", "aikg:status", "status", Status) + _code("c", "aikg:evidence", "evidence", Evidence) \
     + _sub("?c ?date", "?c aikg:claimDate ?date") + _sub("?c ?quote", "?c aikg:quote ?quote") \
     + _sub("?c ?s", "?c aikg:source ?s") + _sub("?s ?source", "?s a aikg:SourceDocument ; aikg:recordId ?source") \
-    + _flag("c", "aikg:isPreferred", "preferred") + "OPTIONAL " + _sub("?c " + _AMOUNT_VARS, _AMOUNTS) + " }"
+    + _flag("c", "aikg:isPreferred", "preferred") + "OPTIONAL " + _sub("?c " + _AMOUNT_VARS, _AMOUNTS) \
+    + "OPTIONAL " + _sub("?c " + _QUANTITY_VARS, _sub("?c ?q", "?c aikg:quantity ?q") + _optional("q", _QUANTITY)) \
+    + " }"
 SOURCES = _P + """
 SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:SourceDocument ; aikg:recordId ?source ;
   dcterms:issued ?published . OPTIONAL { ?s aikg:publisherName ?publisher } OPTIONAL { ?s dcterms:title ?title }
   OPTIONAL { ?s aikg:url ?url } OPTIONAL { ?s aikg:seedFile ?seed_file } }"""
-PARTIES = _P + "SELECT ?part ?role ?gives WHERE { " + _code("part", "aikg:role", "role", Role) \
-    + _code("part", "aikg:gives", "gives", Flow) + " }"  # only deals have participations (kg.rdf.triples)
+PARTIES = _P + "SELECT ?part ?role ?gives ?credited_usd WHERE { " + _code("part", "aikg:role", "role", Role) \
+    + _code("part", "aikg:gives", "gives", Flow) \
+    + _optional("part", {"credited_usd": "aikg:creditedUSD"}) + " }"  # only deals have participations (kg.rdf.triples)
+# The shortcut edges between organisations the build derives from deals (kg.rdf.triples.DERIVED_EDGES)
+LINK_NAMES = tuple(dict.fromkeys(edge[3] for edge in DERIVED_EDGES))
+LINKS = _P + "SELECT ?from ?link ?to WHERE { VALUES (?p ?link) { " \
+    + " ".join(f'(aikg:{name} "{name}")' for name in LINK_NAMES) + " } " \
+    + _sub("?a ?p ?b", "?a ?p ?b") + _sub("?a ?from", "?a aikg:recordId ?from") \
+    + _sub("?b ?to", "?b aikg:recordId ?to") + " }"
 # Figures are few (a payer's own amount, an investor's stake): plain patterns do.
 FIGURES = _P + """
 SELECT ?c ?part ?value_usd ?min_usd ?max_usd ?stake_value ?stake_max ?stake_min WHERE {
@@ -133,18 +150,24 @@ class Tables:
     * ``orgs``: iri, id, label (ordered by id); ``org_types``: iri, code (in the order of
       :class:`~kg.records.vocab.OrgType`: the first known type colours the node);
       ``org_props``: iri, p, o (aliases, parent, wikidata, lei, ticker; in the store's order);
-    * ``deals``: deal, kind, title, part_of (the deal it is a part of, or None; ordered by deal);
+    * ``deals``: deal, kind, title, part_of (the deal it is a part of, or None), current_usd (the preferred
+      claim's one USD figure, ``aikg:currentUSD``, NaN when none), claims_disagree (``aikg:claimsDisagree``);
+      ordered by deal;
     * ``claims``: deal, claim (IRI), date (datetime64[D]), status, evidence, preferred, source, quote,
       value_usd, min_usd, max_usd (float, NaN when not stated), native (e.g. "EUR 1.3B" or None),
-      approximate, undisclosed; ordered by deal, preferred, date, claim, so that the last claim of a
-      deal known on a date is the one that speaks for it;
+      approximate, undisclosed, quantity, min_quantity, max_quantity (float, NaN when not stated), unit (or
+      None); ordered by deal, preferred, date, claim, so that the last claim of a deal known on a date is the
+      one that speaks for it;
     * ``sources``: source, publisher, title, url, seed_file, published (datetime64[D]);
-    * ``parties``: deal, org, role, gives, rank (ordered by deal, then role in the order of
+    * ``parties``: deal, org, role, gives, credited_usd (``aikg:creditedUSD``, NaN when none), rank (ordered by
+      deal, then role in the order of
       :class:`~kg.records.vocab.Role`, which ``rank`` numbers, then org: investor before investee, acquirer
       before target; a deal without money legs counts its first leg as primary);
     * ``figures``: deal, claim, org, value_usd, min_usd, max_usd, stake (a party's own figures);
     * ``size_figures``: obs, org, metric, end (datetime64[D]), value_usd, min_usd, max_usd: the
-      preferred figure of each observation of a size metric about one organisation (ordered by obs).
+      preferred figure of each observation of a size metric about one organisation (ordered by obs);
+    * ``links``: from, link, to: the shortcut edges between organisations (``aikg:investsIn``, ...; see
+      :data:`kg.rdf.triples.DERIVED_EDGES`), each once (ordered by from, link, to).
     """
 
     orgs: pd.DataFrame
@@ -156,6 +179,7 @@ class Tables:
     parties: pd.DataFrame
     figures: pd.DataFrame
     size_figures: pd.DataFrame
+    links: pd.DataFrame
 
 
 TABLE_NAMES = tuple(f.name for f in fields(Tables))
@@ -181,6 +205,11 @@ def _floats(column: pd.Series) -> np.ndarray:
 def _days(column: pd.Series) -> np.ndarray:
     """ISO dates as datetime64[D]."""
     return np.array(column.to_numpy(dtype=object), dtype="datetime64[D]")
+
+
+def _text_or_none(column: pd.Series) -> np.ndarray:
+    text = column.to_numpy(dtype=object)
+    return np.where(text == "", None, text)
 
 
 def _flags(column: pd.Series) -> np.ndarray:
@@ -211,11 +240,13 @@ def read(store: Store) -> Tables:
     org_types = _frame(store, ORG_TYPES, ["org", "code"]).rename(columns={"org": "iri"})
     org_props = _frame(store, ORG_PROPS, ["org", "p", "o"]).rename(columns={"org": "iri"})
 
-    deals = _frame(store, DEALS, ["deal", "kind", "title", "part_of"])
+    deals = _frame(store, DEALS, ["deal", "kind", "title", "part_of", "current_usd", "claims_disagree"])
     deals["part_of"] = deals["part_of"].replace("", None)
+    deals["current_usd"] = _floats(deals["current_usd"])
+    deals["claims_disagree"] = _flags(deals["claims_disagree"])
     deal_ids = {ns.record("deal", d): d for d in deals["deal"].tolist()}
 
-    cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT]
+    cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT, *_QUANTITY]
     raw = _frame(store, CLAIMS, cols).drop_duplicates("c")
     deal_iri, _ = _deal_of(raw["c"], "/claim/")
     claims = pd.DataFrame({
@@ -225,16 +256,19 @@ def read(store: Store) -> Tables:
         "source": raw["source"].to_numpy(dtype=object), "quote": raw["quote"].to_numpy(dtype=object),
         "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
         "max_usd": _floats(raw["max_usd"]), "native": _native(raw), "approximate": _flags(raw["approximate"]),
-        "undisclosed": _flags(raw["undisclosed"])})
+        "undisclosed": _flags(raw["undisclosed"]),
+        **{k: _floats(raw[k]) for k in ("quantity", "min_quantity", "max_quantity")},
+        "unit": _text_or_none(raw["unit"])})
 
     src_cols = ["source", "publisher", "title", "url", "seed_file", "published"]
     sources = _frame(store, SOURCES, src_cols)
     sources["published"] = _days(sources["published"])
 
-    raw = _frame(store, PARTIES, ["part", "role", "gives"]).drop_duplicates("part")
+    raw = _frame(store, PARTIES, ["part", "role", "gives", "credited_usd"]).drop_duplicates("part")
     deal_iri, org = _deal_of(raw["part"], "/party/")
     parties = pd.DataFrame({"deal": deal_iri.map(deal_ids).to_numpy(dtype=object), "org": org.to_numpy(dtype=object),
-                            "role": raw["role"].to_numpy(dtype=object), "gives": raw["gives"].to_numpy(dtype=object)})
+                            "role": raw["role"].to_numpy(dtype=object), "gives": raw["gives"].to_numpy(dtype=object),
+                            "credited_usd": _floats(raw["credited_usd"])})
 
     fig_cols = ["c", "part", "value_usd", "min_usd", "max_usd", "stake_value", "stake_max", "stake_min"]
     raw = _frame(store, FIGURES, fig_cols)
@@ -251,7 +285,8 @@ def read(store: Store) -> Tables:
     size_figures = pd.DataFrame({"obs": raw["obs"].to_numpy(dtype=object), "org": raw["org"].to_numpy(dtype=object),
                                  "metric": raw["metric"].to_numpy(dtype=object), "end": _days(raw["end"]),
                                  **{k: _floats(raw[k]) for k in _USD}})
-    return tidy(Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures))
+    links = _frame(store, LINKS, ["from", "link", "to"])
+    return tidy(Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links))
 
 
 def tidy(raw: Tables) -> Tables:
@@ -279,7 +314,8 @@ def tidy(raw: Tables) -> Tables:
     sized = raw.size_figures.drop_duplicates(["obs", "org"])
     sized = sized[~sized["obs"].duplicated(keep=False).to_numpy()]  # one organisation per observation
     size_figures = sized.sort_values(["obs", "org"], ignore_index=True)
-    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures)
+    links = raw.links.drop_duplicates().sort_values(["from", "link", "to"], ignore_index=True)
+    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links)
 
 
 # --- the cache ------------------------------------------------------------------------------

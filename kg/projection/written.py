@@ -18,7 +18,9 @@ import pandas as pd
 
 from kg.projection.tables import SIZE_METRICS, Tables, tidy
 from kg.rdf import namespaces as ns
+from kg.rdf.digest import claims_disagree, credited_usd, point_usd
 from kg.rdf.fieldmap import prop
+from kg.rdf.triples import derived_edges
 from kg.records.fx import FxTable
 from kg.records.models import Amount, Deal, FxRate, Observation, Organisation, Record, Source
 from kg.records.vocab import default_flow
@@ -65,16 +67,21 @@ class TableRows:
 
     def _deal(self, deal: Deal) -> None:
         rows, fx, s = self.rows, self._fx(), ns.record("deal", deal.id)
-        rows["deals"].append((deal.id, deal.kind.value, deal.title, deal.part_of))
-        rows["parties"] += [(deal.id, p.org, p.role.value, (p.gives or default_flow(p.role, deal.kind)).value)
-                            for p in deal.parties]
         preferred = deal.preferred_claim
+        current = point_usd(preferred.amount, fx, preferred.date)
+        rows["deals"].append((deal.id, deal.kind.value, deal.title, deal.part_of,
+                              np.nan if current is None else current, claims_disagree(deal.claims)))
+        credited = credited_usd(deal, fx)
+        rows["parties"] += [(deal.id, p.org, p.role.value, (p.gives or default_flow(p.role, deal.kind)).value,
+                             credited.get(p.org, np.nan)) for p in deal.parties]
+        rows["links"] += derived_edges(deal)
         for i, claim in enumerate(deal.claims):
-            c, amount = f"{s}/claim/{i + 1}", claim.amount
+            c, amount, q = f"{s}/claim/{i + 1}", claim.amount, claim.quantity
             rows["claims"].append((
                 deal.id, c, claim.date, claim.status.value, claim.evidence.value, claim is preferred, claim.source,
                 claim.quote, *_usd(amount, fx, claim.date), _native(amount),
-                amount is not None and amount.approximate, amount is not None and amount.undisclosed))
+                amount is not None and amount.approximate, amount is not None and amount.undisclosed,
+                *((np.nan, np.nan, np.nan, None) if q is None else (*_stated(q), q.unit))))
             for org, fig in claim.participations.items():
                 stake = fig.stake
                 stated = np.nan if stake is None else next(
@@ -99,16 +106,19 @@ class TableRows:
 
 _COLUMNS = {
     "orgs": ("iri", "id", "label"), "org_types": ("iri", "code"), "org_props": ("iri", "p", "o"),
-    "deals": ("deal", "kind", "title", "part_of"),
+    "deals": ("deal", "kind", "title", "part_of", "current_usd", "claims_disagree"),
     "claims": ("deal", "claim", "date", "status", "evidence", "preferred", "source", "quote", "value_usd", "min_usd",
-               "max_usd", "native", "approximate", "undisclosed"),
+               "max_usd", "native", "approximate", "undisclosed", "quantity", "min_quantity", "max_quantity", "unit"),
     "sources": ("source", "publisher", "title", "url", "seed_file", "published"),
-    "parties": ("deal", "org", "role", "gives"),
+    "parties": ("deal", "org", "role", "gives", "credited_usd"),
     "figures": ("deal", "claim", "org", "value_usd", "min_usd", "max_usd", "stake"),
     "size_figures": ("obs", "org", "metric", "end", "value_usd", "min_usd", "max_usd"),
+    "links": ("from", "link", "to"),
 }
-_DATES, _FLOATS = {"date", "published", "end"}, {"value_usd", "min_usd", "max_usd", "stake"}
-_BOOLS = {"preferred", "approximate", "undisclosed"}
+_DATES = {"date", "published", "end"}
+_FLOATS = {"value_usd", "min_usd", "max_usd", "stake", "current_usd", "credited_usd", "quantity", "min_quantity",
+           "max_quantity"}
+_BOOLS = {"preferred", "approximate", "undisclosed", "claims_disagree"}
 
 
 def _column(name: str, values: tuple) -> np.ndarray:
@@ -131,6 +141,11 @@ def _usd(amount: Amount | None, fx: FxTable, on: date) -> tuple[float, float, fl
     factor = None if rate is None else rate.usd_per_unit
     return tuple(np.nan if v is None else v if factor is None else v * factor  # type: ignore[return-value]
                  for v in (amount.value, amount.min, amount.max))
+
+
+def _stated(amount: Amount) -> tuple[float, float, float]:
+    """(value, min, max) as stated, NaN where not."""
+    return tuple(np.nan if v is None else v for v in (amount.value, amount.min, amount.max))  # type: ignore[return-value]
 
 
 def _native(amount: Amount | None) -> str | None:

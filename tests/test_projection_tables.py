@@ -323,7 +323,7 @@ def test_tables_are_cached_per_store_generation(graph: kg.KnowledgeGraph, monkey
     assert path == generation / "cache" / "tables"
     shutil.rmtree(path)
     first = projection_tables.load(store)
-    assert sorted(p.name for p in path.iterdir()) == sorted(f"{n}.parquet" for n in projection_tables._NAMES)
+    assert sorted(p.name for p in path.iterdir()) == sorted(f"{n}.parquet" for n in projection_tables.TABLE_NAMES)
 
     def no_reading(_store: object) -> None:
         raise AssertionError("read the store although the cache holds the tables")

@@ -235,7 +235,7 @@ _NUMERIC_NAME = re.compile(r"(^|_)(usd|share|stake|amount|value|quantity|ratio)$
 
 def to_dataframe(variables: list[str], rows: list[tuple]) -> pd.DataFrame:
     """Rows of Python values → a DataFrame with numbers as numbers (NaN where unbound) and dates as
-    datetimes; a column with no value at all is float when its name says it is a figure."""
+    datetimes; a column whose name says it is a figure is float, also when no row has a value."""
     frame = pd.DataFrame.from_records(rows, columns=variables)
     for col in frame.columns:
         values = [v for v in frame[col] if v is not None]
@@ -244,7 +244,8 @@ def to_dataframe(variables: list[str], rows: list[tuple]) -> pd.DataFrame:
                 frame[col] = frame[col].astype(float)
             continue
         if all(isinstance(v, Decimal | float | int) and not isinstance(v, bool) for v in values):
-            if all(isinstance(v, int) for v in values) and len(values) == len(frame):
+            figure = _NUMERIC_NAME.search(str(col))  # float on every page, even one whose sums are whole
+            if not figure and all(isinstance(v, int) for v in values) and len(values) == len(frame):
                 frame[col] = frame[col].astype("int64")
             else:
                 frame[col] = pd.to_numeric(frame[col].map(lambda v: None if v is None else float(v)))

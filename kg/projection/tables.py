@@ -37,10 +37,10 @@ import pyarrow.parquet as pq
 
 from kg.rdf import namespaces as ns
 from kg.rdf.triples import DERIVED_EDGES
-from kg.records.vocab import Evidence, Flow, Metric, OrgType, Role, Status
+from kg.records.vocab import Basis, Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
-FORMAT = 5  # bump when the tables change shape: older files are then read again from the store
+FORMAT = 6  # bump when the tables change shape: older files are then read again from the store
 CACHE_DIR, TABLES_DIR = "cache", "tables"
 _STAMP = b"aikg"  # the Parquet schema metadata key of a file's stamp (see save)
 
@@ -79,6 +79,10 @@ _USD = {"value_usd": "aikg:valueUSD", "min_usd": "aikg:minValueUSD", "max_usd": 
 _NATIVE = {"value": "schema:value", "min": "schema:minValue", "max": "schema:maxValue"}
 _AMOUNT = [*_USD, "approximate", "undisclosed", "currency", *_NATIVE]
 _AMOUNT_VARS = " ".join("?" + k for k in _AMOUNT)
+# A claim's amount as stated, in every currency (the native figures above are only read where not USD)
+_STATED = {"amount": "schema:value", "min_amount": "schema:minValue", "max_amount": "schema:maxValue",
+           "amount_currency": "schema:currency"}
+_STATED_VARS = " ".join("?" + k for k in _STATED)
 # A claim's quantity (warrants: shares; chip supply: units), as stated
 _QUANTITY = {"quantity": "schema:value", "min_quantity": "schema:minValue", "max_quantity": "schema:maxValue",
              "unit": "aikg:unit"}
@@ -103,13 +107,14 @@ DEALS = _P + "SELECT ?deal ?kind ?title ?part_of ?current_usd ?claims_disagree W
     + "OPTIONAL " + _sub("?d ?part_of", "?d aikg:partOf ?w . ?w aikg:recordId ?part_of") \
     + _optional("d", {"current_usd": "aikg:currentUSD"}) + _flag("d", "aikg:claimsDisagree", "claims_disagree") + " }"
 CLAIMS = _P + "SELECT ?c ?date ?status ?evidence ?preferred ?source ?quote " + _AMOUNT_VARS + " " + _QUANTITY_VARS \
-    + " WHERE { " \
+    + " " + _STATED_VARS + " ?reason WHERE { " \
     + _code("c", "aikg:status", "status", Status) + _code("c", "aikg:evidence", "evidence", Evidence) \
     + _sub("?c ?date", "?c aikg:claimDate ?date") + _sub("?c ?quote", "?c aikg:quote ?quote") \
     + _sub("?c ?s", "?c aikg:source ?s") + _sub("?s ?source", "?s a aikg:SourceDocument ; aikg:recordId ?source") \
     + _flag("c", "aikg:isPreferred", "preferred") + "OPTIONAL " + _sub("?c " + _AMOUNT_VARS, _AMOUNTS) \
     + "OPTIONAL " + _sub("?c " + _QUANTITY_VARS, _sub("?c ?q", "?c aikg:quantity ?q") + _optional("q", _QUANTITY)) \
-    + " }"
+    + "OPTIONAL " + _sub("?c " + _STATED_VARS, _sub("?c ?s", "?c aikg:amount ?s") + _optional("s", _STATED)) \
+    + _optional("c", {"reason": "aikg:preferredReason"}) + " }"
 SOURCES = _P + """
 SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:SourceDocument ; aikg:recordId ?source ;
   dcterms:issued ?published . OPTIONAL { ?s aikg:publisherName ?publisher } OPTIONAL { ?s dcterms:title ?title }
@@ -142,6 +147,24 @@ SIZE_FIGURES = _P + "SELECT ?obs ?org ?metric ?end " + " ".join("?" + k for k in
     + _sub("?obs ?end", "?obs aikg:periodEnd ?end") + _sub("?obs ?c", "?obs aikg:preferredClaim ?c") \
     + _sub("?c ?v", "?c aikg:value ?v") + _optional("v", _USD) + " }"
 
+OBSERVATIONS = _P + "SELECT ?obs ?metric ?period_start ?period_end ?segment ?claims_disagree WHERE { " \
+    + _sub("?o ?obs", "?o a aikg:Observation ; aikg:recordId ?obs") + _code("o", "aikg:metric", "metric", Metric) \
+    + _sub("?o ?period_start", "?o aikg:periodStart ?period_start") \
+    + _sub("?o ?period_end", "?o aikg:periodEnd ?period_end") + _optional("o", {"segment": "aikg:segment"}) \
+    + _flag("o", "aikg:claimsDisagree", "claims_disagree") + " }"
+OBS_ORGS = _P + "SELECT ?obs ?org WHERE { " + _sub("?o ?obs", "?o a aikg:Observation ; aikg:recordId ?obs") \
+    + _sub("?o ?org", "?o aikg:subjectOrganisation ?x . ?x aikg:recordId ?org") + " }"
+_OBS_VALUE = {"value": "schema:value", "min_value": "schema:minValue", "max_value": "schema:maxValue",
+              "currency": "schema:currency", "unit": "aikg:unit", **_USD}
+OBS_CLAIMS = _P + "SELECT ?c ?date ?basis ?evidence ?preferred ?reason ?source ?quote " \
+    + " ".join("?" + k for k in _OBS_VALUE) + " ?approximate WHERE { " \
+    + _code("c", "aikg:basis", "basis", Basis) + _code("c", "aikg:evidence", "evidence", Evidence) \
+    + _sub("?c ?date", "?c aikg:claimDate ?date") + _sub("?c ?quote", "?c aikg:quote ?quote") \
+    + _sub("?c ?source", "?c aikg:source ?s . ?s aikg:recordId ?source") \
+    + _flag("c", "aikg:isPreferred", "preferred") + _optional("c", {"reason": "aikg:preferredReason"}) \
+    + _sub("?c ?v", "?c aikg:value ?v") + _optional("v", _OBS_VALUE) + _flag("v", "aikg:isApproximate", "approximate") \
+    + " }"
+
 
 @dataclass(frozen=True, eq=False)
 class Tables:
@@ -156,8 +179,9 @@ class Tables:
     * ``claims``: deal, claim (IRI), date (datetime64[D]), status, evidence, preferred, source, quote,
       value_usd, min_usd, max_usd (float, NaN when not stated), native (e.g. "EUR 1.3B" or None),
       approximate, undisclosed, quantity, min_quantity, max_quantity (float, NaN when not stated), unit (or
-      None); ordered by deal, preferred, date, claim, so that the last claim of a deal known on a date is the
-      one that speaks for it;
+      None), amount, min_amount, max_amount (as stated, in its currency; NaN when not), currency (or None),
+      reason (why the preferred claim is preferred, or None); ordered by deal, preferred, date, claim, so that
+      the last claim of a deal known on a date is the one that speaks for it;
     * ``sources``: source, publisher, title, url, seed_file, published (datetime64[D]);
     * ``parties``: deal, org, role, gives, credited_usd (``aikg:creditedUSD``, NaN when none), rank (ordered by
       deal, then role in the order of
@@ -167,7 +191,12 @@ class Tables:
     * ``size_figures``: obs, org, metric, end (datetime64[D]), value_usd, min_usd, max_usd: the
       preferred figure of each observation of a size metric about one organisation (ordered by obs);
     * ``links``: from, link, to: the shortcut edges between organisations (``aikg:investsIn``, ...; see
-      :data:`kg.rdf.triples.DERIVED_EDGES`), each once (ordered by from, link, to).
+      :data:`kg.rdf.triples.DERIVED_EDGES`), each once (ordered by from, link, to);
+    * ``observations``: obs (id), metric, period_start, period_end (datetime64[D]), segment (or None),
+      claims_disagree (ordered by obs); ``obs_orgs``: obs, org (ordered by obs, org);
+    * ``obs_claims``: obs, claim (IRI), date, basis, evidence, preferred, reason, source, quote, value, min_value,
+      max_value (as stated; NaN when not), currency, unit (or None), value_usd, min_usd, max_usd, approximate
+      (ordered by obs, claim).
     """
 
     orgs: pd.DataFrame
@@ -180,6 +209,9 @@ class Tables:
     figures: pd.DataFrame
     size_figures: pd.DataFrame
     links: pd.DataFrame
+    observations: pd.DataFrame
+    obs_orgs: pd.DataFrame
+    obs_claims: pd.DataFrame
 
 
 TABLE_NAMES = tuple(f.name for f in fields(Tables))
@@ -246,7 +278,7 @@ def read(store: Store) -> Tables:
     deals["claims_disagree"] = _flags(deals["claims_disagree"])
     deal_ids = {ns.record("deal", d): d for d in deals["deal"].tolist()}
 
-    cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT, *_QUANTITY]
+    cols = ["c", "date", "status", "evidence", "preferred", "source", "quote", *_AMOUNT, *_QUANTITY, *_STATED, "reason"]
     raw = _frame(store, CLAIMS, cols).drop_duplicates("c")
     deal_iri, _ = _deal_of(raw["c"], "/claim/")
     claims = pd.DataFrame({
@@ -258,7 +290,9 @@ def read(store: Store) -> Tables:
         "max_usd": _floats(raw["max_usd"]), "native": _native(raw), "approximate": _flags(raw["approximate"]),
         "undisclosed": _flags(raw["undisclosed"]),
         **{k: _floats(raw[k]) for k in ("quantity", "min_quantity", "max_quantity")},
-        "unit": _text_or_none(raw["unit"])})
+        "unit": _text_or_none(raw["unit"]),
+        **{k: _floats(raw[k]) for k in ("amount", "min_amount", "max_amount")},
+        "currency": _text_or_none(raw["amount_currency"]), "reason": _text_or_none(raw["reason"])})
 
     src_cols = ["source", "publisher", "title", "url", "seed_file", "published"]
     sources = _frame(store, SOURCES, src_cols)
@@ -286,7 +320,26 @@ def read(store: Store) -> Tables:
                                  "metric": raw["metric"].to_numpy(dtype=object), "end": _days(raw["end"]),
                                  **{k: _floats(raw[k]) for k in _USD}})
     links = _frame(store, LINKS, ["from", "link", "to"])
-    return tidy(Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links))
+    observations = _frame(store, OBSERVATIONS, ["obs", "metric", "period_start", "period_end", "segment",
+                                                "claims_disagree"])
+    observations = observations.assign(
+        period_start=_days(observations["period_start"]), period_end=_days(observations["period_end"]),
+        segment=_text_or_none(observations["segment"]), claims_disagree=_flags(observations["claims_disagree"]))
+    obs_orgs = _frame(store, OBS_ORGS, ["obs", "org"])
+    raw = _frame(store, OBS_CLAIMS, ["c", "date", "basis", "evidence", "preferred", "reason", "source", "quote",
+                                     *_OBS_VALUE, "approximate"]).drop_duplicates("c")
+    obs_iri, _ = _deal_of(raw["c"], "/claim/")
+    obs_ids = {ns.record("observation", o): o for o in observations["obs"].tolist()}
+    obs_claims = pd.DataFrame({
+        "obs": obs_iri.map(obs_ids).to_numpy(dtype=object), "claim": raw["c"].to_numpy(dtype=object),
+        "date": _days(raw["date"]), **{k: raw[k].to_numpy(dtype=object) for k in ("basis", "evidence")},
+        "preferred": _flags(raw["preferred"]), "reason": _text_or_none(raw["reason"]),
+        **{k: raw[k].to_numpy(dtype=object) for k in ("source", "quote")},
+        **{k: _floats(raw[k]) for k in ("value", "min_value", "max_value")},
+        **{k: _text_or_none(raw[k]) for k in ("currency", "unit")}, **{k: _floats(raw[k]) for k in _USD},
+        "approximate": _flags(raw["approximate"])})
+    return tidy(Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links,
+                       observations, obs_orgs, obs_claims))
 
 
 def tidy(raw: Tables) -> Tables:
@@ -315,7 +368,12 @@ def tidy(raw: Tables) -> Tables:
     sized = sized[~sized["obs"].duplicated(keep=False).to_numpy()]  # one organisation per observation
     size_figures = sized.sort_values(["obs", "org"], ignore_index=True)
     links = raw.links.drop_duplicates().sort_values(["from", "link", "to"], ignore_index=True)
-    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links)
+    observations = raw.observations.drop_duplicates("obs").sort_values("obs", ignore_index=True)
+    obs_orgs = raw.obs_orgs.drop_duplicates().sort_values(["obs", "org"], ignore_index=True)
+    obs_claims = raw.obs_claims[raw.obs_claims["obs"].notna()].drop_duplicates("claim")
+    obs_claims = obs_claims.sort_values(["obs", "claim"], ignore_index=True)
+    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links,
+                  observations, obs_orgs, obs_claims)
 
 
 # --- the cache ------------------------------------------------------------------------------

@@ -81,7 +81,9 @@ class TableRows:
                 deal.id, c, claim.date, claim.status.value, claim.evidence.value, claim is preferred, claim.source,
                 claim.quote, *_usd(amount, fx, claim.date), _native(amount),
                 amount is not None and amount.approximate, amount is not None and amount.undisclosed,
-                *((np.nan, np.nan, np.nan, None) if q is None else (*_stated(q), q.unit))))
+                *((np.nan, np.nan, np.nan, None) if q is None else (*_stated(q), q.unit)),
+                *((np.nan, np.nan, np.nan, None) if amount is None else (*_stated(amount), amount.currency)),
+                claim.preferred_reason))
             for org, fig in claim.participations.items():
                 stake = fig.stake
                 stated = np.nan if stake is None else next(
@@ -89,11 +91,19 @@ class TableRows:
                 rows["figures"].append((deal.id, c, org, *_usd(fig.amount, fx, claim.date), stated))
 
     def _observation(self, obs: Observation) -> None:
-        if obs.metric not in SIZE_METRICS:
-            return
-        claim, iri = obs.preferred_claim, ns.record("observation", obs.id)
-        usd = _usd(claim.value, self._fx(), claim.date)  # type: ignore[attr-defined]
-        self.rows["size_figures"] += [(iri, org, obs.metric.value, obs.period[1], *usd) for org in obs.orgs]
+        rows, fx, iri = self.rows, self._fx(), ns.record("observation", obs.id)
+        rows["observations"].append((obs.id, obs.metric.value, *obs.period, obs.segment, claims_disagree(obs.claims)))
+        rows["obs_orgs"] += [(obs.id, org) for org in obs.orgs]
+        preferred = obs.preferred_claim
+        for i, claim in enumerate(obs.claims):
+            v = claim.value  # type: ignore[attr-defined]
+            rows["obs_claims"].append((
+                obs.id, f"{iri}/claim/{i + 1}", claim.date, claim.basis.value, claim.evidence.value,  # type: ignore[attr-defined]
+                claim is preferred, claim.preferred_reason, claim.source, claim.quote, *_stated(v), v.currency, v.unit,
+                *_usd(v, fx, claim.date), v.approximate))
+        if obs.metric in SIZE_METRICS:
+            usd = _usd(preferred.value, fx, preferred.date)  # type: ignore[attr-defined]
+            rows["size_figures"] += [(iri, org, obs.metric.value, obs.period[1], *usd) for org in obs.orgs]
 
     def tables(self) -> Tables:
         """The tables, in the order :func:`kg.projection.tables.tidy` gives every source of them."""
@@ -108,16 +118,21 @@ _COLUMNS = {
     "orgs": ("iri", "id", "label"), "org_types": ("iri", "code"), "org_props": ("iri", "p", "o"),
     "deals": ("deal", "kind", "title", "part_of", "current_usd", "claims_disagree"),
     "claims": ("deal", "claim", "date", "status", "evidence", "preferred", "source", "quote", "value_usd", "min_usd",
-               "max_usd", "native", "approximate", "undisclosed", "quantity", "min_quantity", "max_quantity", "unit"),
+               "max_usd", "native", "approximate", "undisclosed", "quantity", "min_quantity", "max_quantity", "unit",
+               "amount", "min_amount", "max_amount", "currency", "reason"),
     "sources": ("source", "publisher", "title", "url", "seed_file", "published"),
     "parties": ("deal", "org", "role", "gives", "credited_usd"),
     "figures": ("deal", "claim", "org", "value_usd", "min_usd", "max_usd", "stake"),
     "size_figures": ("obs", "org", "metric", "end", "value_usd", "min_usd", "max_usd"),
     "links": ("from", "link", "to"),
+    "observations": ("obs", "metric", "period_start", "period_end", "segment", "claims_disagree"),
+    "obs_orgs": ("obs", "org"),
+    "obs_claims": ("obs", "claim", "date", "basis", "evidence", "preferred", "reason", "source", "quote", "value",
+                   "min_value", "max_value", "currency", "unit", "value_usd", "min_usd", "max_usd", "approximate"),
 }
-_DATES = {"date", "published", "end"}
+_DATES = {"date", "published", "end", "period_start", "period_end"}
 _FLOATS = {"value_usd", "min_usd", "max_usd", "stake", "current_usd", "credited_usd", "quantity", "min_quantity",
-           "max_quantity"}
+           "max_quantity", "amount", "min_amount", "max_amount", "value", "min_value", "max_value"}
 _BOOLS = {"preferred", "approximate", "undisclosed", "claims_disagree"}
 
 

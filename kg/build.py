@@ -86,12 +86,15 @@ def ontology_paths() -> list[Path]:
 
 
 def build_fingerprint(data: Path) -> str:
-    """What a build depends on: the data files, the ontology files and the triples' format.
+    """What a build depends on: the data files, the ontology files, the triples' format and the projection
+    tables' format.
 
-    An upgrade of aikg that writes other triples for the same data (``GRAPH_FORMAT``) or ships another
-    ontology therefore rebuilds the graph and the store instead of querying a stale one.
+    An upgrade of aikg that writes other triples or tables for the same data (``GRAPH_FORMAT``,
+    :data:`kg.projection.tables.FORMAT`) or ships another ontology therefore rebuilds the generation instead
+    of querying a stale one (the named queries' plans read those tables: :mod:`kg.projection.plans`).
     """
-    digest = hashlib.sha256(f"{fingerprint(data)} graph-format {GRAPH_FORMAT}".encode())
+    formats = f"graph-format {GRAPH_FORMAT} tables-format {projection_tables.FORMAT}"
+    digest = hashlib.sha256(f"{fingerprint(data)} {formats}".encode())
     for path in ontology_paths():
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -29,6 +29,7 @@ from kg.ingest.batch import BatchError
 from kg.ingest.inbox import InboxError
 from kg.output import DISK_ERRNOS, os_errno
 from kg.paths import DEFAULT_DATA, DEFAULT_OUT, SEEDS_ENV
+from kg.projection import plans
 from kg.rdf.formats import RDF_FORMATS
 from kg.records.problems import DataError
 from kg.records.vocab import Status
@@ -353,8 +354,11 @@ def stats(data: Path, out: Path, fmt: str) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Return at most this many rows (a page).")
 @click.option("--offset", type=click.IntRange(min=0, max=MAX_OFFSET), default=0, show_default=True,
               help="Skip this many rows of the ordered result first.")
+@click.option("--engine", type=click.Choice(plans.ENGINES), default="auto", show_default=True,
+              help="auto: a query with a plan (queries/NAME.sql) is answered from the build's tables when they are "
+                   "current, else by SPARQL; sparql or tables: that one only.")
 def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[str, ...], fmt: str,
-          endpoint: str | None, limit: int | None, offset: int) -> None:
+          endpoint: str | None, limit: int | None, offset: int, engine: str) -> None:
     """Run the named query NAME from queries/ (or --list them); --limit/--offset give one page of its ordered
     rows."""
     if list_ or name is None:
@@ -374,7 +378,7 @@ def query(data: Path, out: Path, name: str | None, list_: bool, params: tuple[st
     if limit is None and offset:
         raise click.BadParameter("--offset needs --limit", param_hint="--offset")
     page = {} if limit is None else {"limit": limit, "offset": offset}
-    emit(_load(data, out, endpoint).query(name, **values, **page), fmt, named.title)
+    emit(_load(data, out, endpoint).query(name, engine=engine, **values, **page), fmt, named.title)
 
 
 @main.command()

@@ -46,8 +46,8 @@ def _num(value: object) -> float | None:
 
 
 def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
-    """Every deal's amount, status and date on every surface (SPARQL digests, metrics, explorer, report,
-    entity pages, CLI) against the projection's deal record;
+    """Every deal's amount, status and date on every surface (SPARQL digests, the named queries' plans, metrics,
+    explorer, report, entity pages, CLI) against the projection's deal record;
     returns how many deals were compared."""
     legs = graph.legs(statuses=ALL)  # every deal, whatever its status
     records = legs.graph["deals"]
@@ -63,6 +63,19 @@ def surfaces_agree(graph: kg.KnowledgeGraph) -> int:
         assert row["date"].date() == record["date"], deal
         assert _close(_num(row["usd"]), record["amount_usd"]), (deal, row["usd"], record["amount_usd"])
         compared += 1
+    # the named queries' plans (DuckDB over the build's tables): each deal by its status
+    for status in Status:
+        for row in graph.query("deals_by_status", status=status.value, engine="tables").to_dict("records"):
+            record = records[row["deal_id"]]
+            if digest[row["deal_id"]]["claim_date"].date() > today:
+                continue
+            low, high = _num(row["min_usd"]), _num(row["max_usd"])
+            point = _num(row["usd"])
+            if point is None and low is not None and high is not None:
+                point = (low + high) / 2
+            point = point if point is not None else low if low is not None else high
+            assert (row["status"], row["date"].date()) == (record["status"], record["date"]), row["deal_id"]
+            assert _close(point, record["amount_usd"]), (row["deal_id"], point, record["amount_usd"])
     # metrics: the totals by line read the same figure
     for row in deal_totals(legs).to_dict("records"):
         assert _close(_num(row["usd"]), records[row["deal"]]["amount_usd"]), row["deal"]

@@ -68,7 +68,8 @@ def run(store: Store, name: str, *, limit: int | None = None, offset: int = 0, e
     if folder is None:
         if engine == "tables":
             why = "has no plan (queries/{name}.sql)" if sql is None else "cannot use the tables of this store"
-            raise queries.QueryError(f"query '{name}' {why.format(name=name)}; run it with engine='sparql'")
+            raise queries.QueryError(f"query '{name}' {why.format(name=name)}; use the SPARQL engine (engine='sparql', "
+                                     "--engine sparql)")
         return queries.run(store, name, limit=limit, offset=offset, **params)
     named = queries.get(name)
     if limit is None and offset:

@@ -30,7 +30,7 @@ PARAMS: dict[str, list[dict[str, object]]] = {
                     {"as_of": "2026-12-31"}],
 }
 # Columns whose GROUP_CONCAT order is not defined by SPARQL
-CONCATENATED = {"lenders", "borrowers"}
+CONCATENATED = {"lenders", "borrowers", "orgs"}
 
 
 @pytest.fixture(scope="module")

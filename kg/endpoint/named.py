@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.store import queries
+from kg.projection import plans
+from kg.store import EmbeddedStore, queries
 from kg.store.base import Binding, QueryResult, StoreError, _result_from, bind_with_values
 from kg.store.queries import NamedQuery
 
-__all__ = ["RESERVED", "NamedEntry", "WorkerStore", "as_named", "bound_query", "gallery"]
+__all__ = ["RESERVED", "NamedEntry", "WorkerStore", "as_named", "bound_query", "bound_values", "gallery", "table_plan"]
 
 RESERVED = frozenset({"format", "output", "limit", "offset"})  # protocol options, never query parameters
 
@@ -79,8 +80,9 @@ class WorkerStore:
         return _result_from(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
 
 
-def bound_query(named: NamedQuery, params: Mapping[str, list[str]], store: WorkerStore) -> str:
-    """``named``'s text with the request's ``params`` bound as a VALUES block.
+def bound_values(named: NamedQuery, params: Mapping[str, list[str]], store: WorkerStore) -> dict[str, object]:
+    """The request's ``params`` checked and converted for ``named`` (defaults filled in, an ``org``
+    resolved through ``store``).
 
     Raises :class:`~kg.store.queries.QueryError` (unknown parameter, wrong type, a parameter given
     twice), :class:`~kg.records.names.UnknownOrganisation` or :class:`~kg.store.base.StoreError`.
@@ -92,8 +94,23 @@ def bound_query(named: NamedQuery, params: Mapping[str, list[str]], store: Worke
         if len(given) != 1:
             raise queries.QueryError(f"give parameter '{key}' once")
         values[key] = given[0]
-    bound = queries.bind(store, named, values)  # type: ignore[arg-type]
+    return queries.bind(store, named, values)  # type: ignore[arg-type]
+
+
+def bound_query(named: NamedQuery, bound: dict[str, object]) -> str:
+    """``named``'s text with ``bound`` (:func:`bound_values`) as a VALUES block; a value no SPARQL term can
+    carry (an IRI with a space, ...) is a :class:`~kg.store.base.StoreError` (400)."""
     try:
         return bind_with_values(named.text, bound)  # type: ignore[arg-type]
-    except ValueError as exc:  # a value no SPARQL term can carry (an IRI with a space, ...)
+    except ValueError as exc:
         raise StoreError(str(exc), 400) from None
+
+
+def table_plan(named: NamedQuery, store_path: Path) -> tuple[Path, str] | None:
+    """(the tables' folder, the plan) when ``named`` is the library's query of its name, has a plan and the
+    store at ``store_path`` has current tables (:mod:`kg.projection.plans`), else None."""
+    sql = plans.plan(named.name)
+    if sql is None or named.text != queries.get(named.name).text:  # a configured query of the same name
+        return None
+    folder = plans.current_tables(EmbeddedStore(store_path))
+    return None if folder is None else (folder, sql)

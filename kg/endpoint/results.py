@@ -13,16 +13,20 @@ head entry :data:`TRUNCATED_LINK`.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-__all__ = ["TRUNCATED_LINK", "Serialized", "tsv_term", "write_boolean", "write_graph", "write_solutions"]
+__all__ = ["TRUNCATED_LINK", "Serialized", "TableSolutions", "tsv_term", "write_boolean", "write_graph",
+           "write_solutions"]
 
 TRUNCATED_LINK = "urn:aikg:truncated"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -34,6 +38,40 @@ _NUMERIC_FORMS = {
 }
 # characters XML 1.0 cannot carry at all; replaced rather than producing an unreadable document
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class TableSolutions:
+    """Rows of a named query's plan (:mod:`kg.projection.plans`) as :func:`write_solutions` reads a
+    ``QuerySolutions``: each value the RDF term the SPARQL gives for it. Numbers with a fraction are the
+    build's decimals (USD figures, shares, quantities; ``xsd:decimal``), whole numbers counts
+    (``xsd:integer``), dates ``xsd:date``; NaN and None are unbound."""
+
+    def __init__(self, columns: list[str], rows: Iterable[tuple]) -> None:
+        self.variables = [ox.Variable(c) for c in columns]
+        self._columns, self._rows = columns, rows
+
+    def __iter__(self) -> Iterator[dict[str, ox.Literal | None]]:
+        for row in self._rows:
+            yield dict(zip(self._columns, map(plan_term, row), strict=True))
+
+
+def plan_term(value: object) -> ox.Literal | None:
+    """The RDF literal of one value a plan returns.
+
+    >>> plan_term(2.5e9).value, plan_term(7).datatype.value[-7:], plan_term(dt.date(2025, 1, 2)).value
+    ('2500000000.0', 'integer', '2025-01-02')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | int):
+        return ox.Literal(value)
+    if isinstance(value, float):
+        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=ox.NamedNode(XSD + "decimal"))
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return ox.Literal(value.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    return ox.Literal(str(value))
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ Error bodies are short plain text written here or in the worker; exception detai
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -68,12 +69,13 @@ from kg.endpoint.lanes import Lanes
 from kg.endpoint.limits import ClientLimiter, ConnectionCounter, DeadlineReader
 from kg.endpoint.linked_data import EntitySource
 from kg.endpoint.linked_data import answer as linked_data_answer
-from kg.endpoint.named import NamedEntry, WorkerStore, as_named, bound_query
+from kg.endpoint.named import NamedEntry, WorkerStore, as_named, bound_query, bound_values, table_plan
 from kg.endpoint.pages import query_page, service_description
 from kg.endpoint.pool import PoolBusy, QueryTimeout, WorkerFailed
 from kg.endpoint.protocol import parse_params, parse_request
 from kg.endpoint.spreadsheet import XLSX, is_xlsx, results_to_xlsx
 from kg.endpoint.worker import Job, Reply
+from kg.projection import plans
 from kg.records.names import UnknownOrganisation
 from kg.store.base import StoreError
 from kg.store.paging import PagingError, check_page, paged
@@ -531,8 +533,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise StoreError("organisation look-up failed")
             return reply.body
 
+        named = as_named(name, entry)
         try:
-            text = bound_query(as_named(name, entry), params, WorkerStore(run))
+            bound = bound_values(named, params, WorkerStore(run))
+            text = bound_query(named, bound)
         except (QueryError, UnknownOrganisation) as exc:
             self._error(400, str(exc))
             return
@@ -544,14 +548,21 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._error(exc.status or 400, str(exc))
             return
+        plan = table_plan(named, self.server.config.store_path)
         if "limit" in params or "offset" in params:
             try:
                 text = _page(text, params, self.server.config.max_rows)
+                if plan is not None:
+                    plan = (plan[0], plans.page(plan[1], *_page_of(params, self.server.config.max_rows)))
             except PagingError as exc:
                 self._error(400, str(exc))
                 return
         fmt = (params.get("format") or params.get("output") or [None])[-1]
-        reply = self._run(self._query_job(text, self.headers.get("Accept"), fmt))
+        job = self._query_job(text, self.headers.get("Accept"), fmt)
+        if plan is not None:  # the same rows from the build's tables (kg.projection.plans)
+            job = dataclasses.replace(job, kind="plan", query=plan[1], tables=str(plan[0]),
+                                      params=tuple((p.name, bound.get(p.name)) for p in named.params))
+        reply = self._run(job)
         if reply is not None:
             self._send_reply(reply, fmt)
 
@@ -571,17 +582,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, body, media, {"Vary": "Accept"})
 
 
-def _page(query: str, params: Mapping[str, list[str]], max_rows: int) -> str:
-    """One page of ``query``'s ordered rows, from the non-standard ``limit`` (1 to ``max_rows``, default
-    ``max_rows``) and ``offset`` (default 0) parameters; the named queries all end in ``ORDER BY``."""
+def _page_of(params: Mapping[str, list[str]], max_rows: int) -> tuple[int, int]:
+    """The page the non-standard ``limit`` (1 to ``max_rows``, default ``max_rows``) and ``offset`` (default 0)
+    parameters ask for."""
     given = {}
     for key in ("limit", "offset"):
         values = params.get(key, [])
         if len(values) > 1:
             raise PagingError(f"give {key} once")
         given[key] = values[0] if values else None
-    limit, offset = check_page(given["limit"] or max_rows, given["offset"] or 0, max_limit=max_rows)
-    return paged(query, limit, offset)
+    return check_page(given["limit"] or max_rows, given["offset"] or 0, max_limit=max_rows)
+
+
+def _page(query: str, params: Mapping[str, list[str]], max_rows: int) -> str:
+    """One page of ``query``'s ordered rows (:func:`_page_of`); the named queries all end in ``ORDER BY``."""
+    return paged(query, *_page_of(params, max_rows))
 
 
 def make_server(store_path: Path, host: str = "127.0.0.1", port: int = 7878, **options) -> EndpointServer:

@@ -23,14 +23,16 @@ import pyoxigraph as ox
 
 from kg.endpoint.guard import QueryInfo, Refusal, check_dataset, inspect_query
 from kg.endpoint.protocol import choose_format
-from kg.endpoint.results import write_boolean, write_graph, write_solutions
+from kg.endpoint.results import TableSolutions, write_boolean, write_graph, write_solutions
 
 __all__ = ["Job", "Reply", "execute", "worker_main"]
 
 
 @dataclass(frozen=True)
 class Job:
-    """One request for a worker. ``kind`` is ``query`` or ``describe`` (store facts for the SD)."""
+    """One request for a worker. ``kind`` is ``query``, ``plan`` (a named query's plan: ``query`` is its SQL,
+    run over the tables in ``tables`` with ``params``; :mod:`kg.projection.plans`) or ``describe`` (store facts
+    for the SD)."""
 
     kind: str = "query"
     query: str = ""
@@ -43,6 +45,8 @@ class Job:
     union_default_graph: bool = False
     base_iri: str | None = None  # for relative IRIs in the query: the endpoint's URL
     checked: QueryInfo | None = None  # a worker's earlier verdict on this exact text and base
+    tables: str | None = None  # a plan's tables folder
+    params: tuple[tuple[str, object], ...] = ()  # a plan's parameters
 
 
 @dataclass
@@ -86,11 +90,34 @@ def _describe(opened: _OpenStore) -> Reply:
     return Reply(200, facts={"named_graphs": sorted(opened.graphs), "quads": len(store)})
 
 
+def _plan(job: Job) -> Reply:
+    from kg.projection import plans
+
+    columns, rows = plans.solutions(Path(job.tables or ""), job.query, dict(job.params))
+    media = choose_format("SELECT", job.accept, job.format)
+    reply = _serialized(write_solutions(TableSolutions(columns, rows), media, job.max_rows, job.max_bytes), media,
+                        job, None)
+    reply.headers["X-aikg-engine"] = "tables"  # answered by the query's plan, not by the store
+    return reply
+
+
+def _serialized(out, media: str, job: Job, info: QueryInfo | None) -> Reply:
+    headers = {"X-aikg-rows": str(out.count)}
+    if out.truncated:
+        headers["X-aikg-truncated"] = "true"
+        headers["X-aikg-truncated-reason"] = out.truncated
+        headers["X-aikg-max-rows"] = str(job.max_rows)
+    charset = "" if media.endswith("json") or media == "application/n-triples" else "; charset=utf-8"
+    return Reply(200, media + charset, out.body, headers, checked=info)
+
+
 def execute(opened: _OpenStore, job: Job) -> Reply:
     """Guard, run and serialize one query; every failure becomes a client-safe :class:`Reply`."""
     try:
         if job.kind == "describe":
             return _describe(opened)
+        if job.kind == "plan":
+            return _plan(job)
         info = job.checked or inspect_query(job.query, job.base_iri)
         store = opened.get()
         check_dataset(
@@ -121,13 +148,7 @@ def execute(opened: _OpenStore, job: Job) -> Reply:
         return error_reply(503, "the query needed more memory than a query may use", "MemoryError")
     except Exception as exc:
         return error_reply(500, "query evaluation failed", f"{type(exc).__name__}: {exc}")
-    headers = {"X-aikg-rows": str(out.count)}
-    if out.truncated:
-        headers["X-aikg-truncated"] = "true"
-        headers["X-aikg-truncated-reason"] = out.truncated
-        headers["X-aikg-max-rows"] = str(job.max_rows)
-    charset = "" if media.endswith("json") or media == "application/n-triples" else "; charset=utf-8"
-    return Reply(200, media + charset, out.body, headers, checked=info)
+    return _serialized(out, media, job, info)
 
 
 def worker_main(

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 from kg.paths import QUERY_DIR
 from kg.projection import tables
 from kg.store import EmbeddedStore, queries
-from kg.store.paging import PagingError, check_page
+from kg.store.paging import PagingError, check_page, paged
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from kg.store import Store
 
-__all__ = ["ENGINES", "current_tables", "plan", "run"]
+__all__ = ["ENGINES", "answer", "current_tables", "page", "plan", "run", "solutions"]
 
 ENGINES = ("auto", "sparql", "tables")
 
@@ -76,16 +76,28 @@ def run(store: Store, name: str, *, limit: int | None = None, offset: int = 0, e
         raise queries.QueryError(f"query '{name}': an offset needs a limit")
     if limit is not None:
         try:
-            limit, offset = check_page(limit, offset)
+            paged(named.text, limit, offset)  # refused as the SPARQL's page would be (no ORDER BY, ...)
+            sql = page(sql, limit, offset)
         except PagingError as exc:
             raise queries.QueryError(f"query '{name}': {exc}") from None
-        sql = f"{sql.rstrip().rstrip(';')}\nLIMIT {limit} OFFSET {offset}"
     values = queries.bind(store, named, params)
     return answer(folder, sql, {p.name: values.get(p.name) for p in named.params})
 
 
+def page(sql: str, limit: object, offset: object = 0) -> str:
+    """``sql`` (a plan, ending in its ``ORDER BY``) cut to ``limit`` rows from ``offset``, both checked
+    integers (:func:`kg.store.paging.check_page`; :class:`~kg.store.paging.PagingError` otherwise)."""
+    limit, offset = check_page(limit, offset)
+    return f"{sql.rstrip().rstrip(';')}\nLIMIT {limit} OFFSET {offset}"
+
+
 def answer(folder: Path, sql: str, params: dict[str, object]) -> pd.DataFrame:
     """``sql`` run by DuckDB over the tables in ``folder`` with ``params``, typed as the SPARQL's frames."""
+    return queries.to_dataframe(*solutions(folder, sql, params))
+
+
+def solutions(folder: Path, sql: str, params: dict[str, object]) -> tuple[list[str], list[tuple]]:
+    """(column names, rows of Python values) of ``sql`` run by DuckDB over the tables in ``folder``."""
     import duckdb  # imported on first use: most runs never answer from the tables
 
     with duckdb.connect() as con:
@@ -98,5 +110,4 @@ def answer(folder: Path, sql: str, params: dict[str, object]) -> pd.DataFrame:
                        for c, t in zip(relation.columns, relation.types, strict=True)]
             relation.project(", ".join(columns)).create_view(name)
         cursor = con.execute(sql, params or None)
-        columns = [d[0] for d in cursor.description]
-        return queries.to_dataframe(columns, cursor.fetchall())
+        return [d[0] for d in cursor.description], cursor.fetchall()

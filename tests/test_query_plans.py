@@ -8,6 +8,8 @@ store, frame for frame (values, dtypes, order with the paging tie-breakers). The
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +21,7 @@ from test_query_references import PARAMS as REFERENCE_PARAMS
 import kg
 from kg.paths import DEFAULT_DATA, QUERY_DIR
 from kg.projection import plans
+from kg.projection.tables import TABLE_NAMES
 from kg.store import queries
 from kg.synth import synth
 
@@ -111,3 +114,19 @@ def test_auto_answers_from_current_tables_and_falls_back_to_sparql(tmp_path: Pat
         plans.run(graph.store, "deals_between", engine="tables")
     with pytest.raises(queries.QueryError, match="engine must be one of"):
         plans.run(graph.store, "deals_as_of", engine="duckdb")
+
+
+def test_a_query_worker_answers_a_plan_without_pandas(real_graph: kg.KnowledgeGraph) -> None:
+    """The endpoint's workers are lean processes under an address-space cap: a plan job imports DuckDB alone
+    (:mod:`kg.projection.duck`), not pandas, NumPy or pyarrow."""
+    folder = plans.current_tables(real_graph.store)
+    code = f"""
+import sys
+from kg.endpoint.worker import Job, _plan
+job = Job(kind="plan", query="SELECT count(*) AS n FROM deals", tables={str(folder)!r}, table_names={TABLE_NAMES!r})
+reply = _plan(job)
+assert reply.status == 200 and reply.headers["X-aikg-engine"] == "tables", reply
+print(sorted(m for m in ("pandas", "numpy", "pyarrow") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -76,6 +76,7 @@ from kg.endpoint.protocol import parse_params, parse_request
 from kg.endpoint.spreadsheet import XLSX, is_xlsx, results_to_xlsx
 from kg.endpoint.worker import Job, Reply
 from kg.projection import plans
+from kg.projection.tables import TABLE_NAMES
 from kg.records.names import UnknownOrganisation
 from kg.store.base import StoreError
 from kg.store.paging import PagingError, check_page, paged
@@ -561,6 +562,7 @@ class _Handler(BaseHTTPRequestHandler):
         job = self._query_job(text, self.headers.get("Accept"), fmt)
         if plan is not None:  # the same rows from the build's tables (kg.projection.plans)
             job = dataclasses.replace(job, kind="plan", query=plan[1], tables=str(plan[0]),
+                                      table_names=TABLE_NAMES, memory_mb=_plan_memory(self.server.config),
                                       params=tuple((p.name, bound.get(p.name)) for p in named.params))
         reply = self._run(job)
         if reply is not None:
@@ -580,6 +582,12 @@ class _Handler(BaseHTTPRequestHandler):
             media,
         )
         self._send(200, body, media, {"Vary": "Accept"})
+
+
+def _plan_memory(config: EndpointConfig) -> int | None:
+    """DuckDB's share of a worker's address-space cap: the rest holds the interpreter, the store's and
+    DuckDB's libraries and the serialised answer."""
+    return None if config.worker_memory_mb is None else max(64, config.worker_memory_mb // 2)
 
 
 def _page_of(params: Mapping[str, list[str]], max_rows: int) -> tuple[int, int]:

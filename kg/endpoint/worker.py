@@ -46,7 +46,9 @@ class Job:
     base_iri: str | None = None  # for relative IRIs in the query: the endpoint's URL
     checked: QueryInfo | None = None  # a worker's earlier verdict on this exact text and base
     tables: str | None = None  # a plan's tables folder
+    table_names: tuple[str, ...] = ()  # the tables in it (kg.projection.tables.TABLE_NAMES)
     params: tuple[tuple[str, object], ...] = ()  # a plan's parameters
+    memory_mb: int | None = None  # a plan's DuckDB memory cap
 
 
 @dataclass
@@ -91,9 +93,9 @@ def _describe(opened: _OpenStore) -> Reply:
 
 
 def _plan(job: Job) -> Reply:
-    from kg.projection import plans
+    from kg.projection import duck  # DuckDB alone: no pandas in a worker
 
-    columns, rows = plans.solutions(Path(job.tables or ""), job.query, dict(job.params))
+    columns, rows = duck.rows(Path(job.tables or ""), job.table_names, job.query, dict(job.params), job.memory_mb)
     media = choose_format("SELECT", job.accept, job.format)
     reply = _serialized(write_solutions(TableSolutions(columns, rows), media, job.max_rows, job.max_bytes), media,
                         job, None)

@@ -3,12 +3,13 @@
 Oxigraph evaluates and sorts every row of a query before it applies ``LIMIT``, so the first page of a
 listing of 500,000 deals costs what all of it costs (20–40 s at 100k organisations; README, Benchmarks). A
 named query may carry a *plan*, ``queries/NAME.sql``: SQL over the tables :mod:`kg.projection.tables` keeps
-beside the store (the build writes them from the records it validates), one view per table (``claims``,
-``deals``, ``parties``, ``orgs``, ``org_types``, ``org_props``, ``sources``, ``figures``, ``size_figures``),
-with the named query's parameters as ``$name``. It returns the SPARQL's columns, rows and order, ties broken
-as :func:`kg.store.paging.paged` breaks them (every projected column after the query's own keys; unbound
-values first when ascending, last when descending, as SPARQL orders them), so its pages are the SPARQL's
-pages. DuckDB reads only the columns a plan names and keeps only the top rows of a page while it sorts.
+beside the store (the build writes them from the records it validates), one view per table of
+:class:`~kg.projection.tables.Tables` (``deals``, ``claims``, ``parties``, ``orgs``, ``links``,
+``observations``, ``obs_claims``, ...; :mod:`kg.projection.duck`), with the named query's parameters as
+``$name``. It returns the SPARQL's columns, rows and order, ties broken as :func:`kg.store.paging.paged`
+breaks them (every projected column after the query's own keys; unbound values first when ascending, last
+when descending, as SPARQL orders them), so its pages are the SPARQL's pages. DuckDB reads only the columns
+a plan names and keeps only the top rows of a page while it sorts.
 
 A plan runs only where its answer is the SPARQL's: on an embedded store whose generation holds all the
 tables, each stamped with the store's fingerprint and the tables' format (:func:`current_tables`).
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.paths import QUERY_DIR
-from kg.projection import tables
+from kg.projection import duck, tables
 from kg.store import EmbeddedStore, queries
 from kg.store.paging import PagingError, check_page, paged
 
@@ -98,16 +99,4 @@ def answer(folder: Path, sql: str, params: dict[str, object]) -> pd.DataFrame:
 
 def solutions(folder: Path, sql: str, params: dict[str, object]) -> tuple[list[str], list[tuple]]:
     """(column names, rows of Python values) of ``sql`` run by DuckDB over the tables in ``folder``."""
-    import duckdb  # imported on first use: most runs never answer from the tables
-
-    with duckdb.connect() as con:
-        # SPARQL orders unbound values before any value, and reverses that order for DESC
-        con.execute("SET default_null_order = 'nulls_first_on_asc_last_on_desc'")
-        for name in tables.TABLE_NAMES:
-            relation = con.read_parquet(str(folder / f"{name}.parquet"))
-            # the tables hold days (datetime64[D], written as timestamps): dates, as SPARQL gives them
-            columns = [f'CAST("{c}" AS DATE) AS "{c}"' if str(t).startswith("TIMESTAMP") else f'"{c}"'
-                       for c, t in zip(relation.columns, relation.types, strict=True)]
-            relation.project(", ".join(columns)).create_view(name)
-        cursor = con.execute(sql, params or None)
-        return [d[0] for d in cursor.description], cursor.fetchall()
+    return duck.rows(folder, tables.TABLE_NAMES, sql, params)

@@ -27,7 +27,9 @@ import argparse
 import multiprocessing as mp
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from synthetic import DEFAULT_WORK, synthetic
 
@@ -64,17 +66,23 @@ def _oxigraph_child(graph: kg.KnowledgeGraph, named: queries.NamedQuery, text: s
     conn.send(_timed_rows(graph, named, text))
 
 
+def _in_child(target: Callable[..., None], args: tuple, cap: float) -> Any:
+    """What ``target(*args, conn)`` sends from a forked child within ``cap`` seconds, or None (then killed)."""
+    parent, child = CTX.Pipe()
+    proc = CTX.Process(target=target, args=(*args, child))
+    proc.start()
+    answer = parent.recv() if parent.poll(cap) else None
+    proc.kill()
+    proc.join()
+    return answer
+
+
 def oxigraph_latency(graph: kg.KnowledgeGraph, named: queries.NamedQuery, repeat: int, cap: float,
                      text: str | None = None) -> tuple[float | None, float | None, int]:
     """(median wall seconds, or None if over ``cap``; median CPU seconds; rows) of ``text`` (default: the
     named query's own)."""
     text = named.text if text is None else text
-    parent, child = CTX.Pipe()
-    proc = CTX.Process(target=_oxigraph_child, args=(graph, named, text, child))
-    proc.start()
-    first = parent.recv() if parent.poll(cap) else None
-    proc.kill()
-    proc.join()
+    first = _in_child(_oxigraph_child, (graph, named, text), cap)
     if first is None:
         return None, None, 0
     seconds, cpu, rows = first
@@ -95,12 +103,7 @@ def api_latency(graph: kg.KnowledgeGraph, named: queries.NamedQuery, page: int |
                 cap: float) -> tuple[float | None, float | None]:
     """(seconds of the first call in a new process, median of ``repeat`` more) of the first page through
     ``graph.query`` (the whole result for a query without an order); None when over ``cap``."""
-    parent, child = CTX.Pipe()
-    proc = CTX.Process(target=_api_child, args=(graph, named, page, child))
-    proc.start()
-    cold = parent.recv() if parent.poll(cap) else None
-    proc.kill()
-    proc.join()
+    cold = _in_child(_api_child, (graph, named, page), cap)
     if cold is None or cold > 2.0:
         return cold, cold
     runs = []

@@ -30,6 +30,7 @@ PLANNED = sorted(p.stem for p in QUERY_DIR.glob("*.sql"))
 PARAMS: dict[str, list[dict[str, object]]] = {
     **REFERENCE_PARAMS,
     "commitments_vs_revenue": [{"org": "coreweave"}, {"org": "anthropic"}, {"org": "microsoft"}],
+    "stats_latest": [{"today": "2024-01-01"}, {"today": "2025-06-30"}, {"today": "1999-01-01"}],
     "deals_as_of": [{"as_of": "2023-01-01"}, {"as_of": "2024-06-30"}, {"as_of": "2025-11-03"}, {"as_of": "2026-12-31"}],
 }
 CASES = [(name, params) for name in PLANNED for params in [{}, *PARAMS.get(name, [])]]

@@ -181,8 +181,7 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
                     rates += records  # type: ignore[arg-type]
                     builder.fx = FxTable(rates)
                 for record in records:
-                    builder.emit(record)
-                    rows.add(record)
+                    rows.add(record, builder.emit(record))  # the digest derived once for both
             builder.finish()
             writer.flush()
             warnings = checker.finish()

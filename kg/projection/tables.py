@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kg.rdf import namespaces as ns
-from kg.rdf.triples import DERIVED_EDGES
+from kg.rdf.digest import DERIVED_EDGES
 from kg.records.vocab import Basis, Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
@@ -122,7 +122,7 @@ SELECT ?source ?publisher ?title ?url ?seed_file ?published WHERE { ?s a aikg:So
 PARTIES = _P + "SELECT ?part ?role ?gives ?credited_usd WHERE { " + _code("part", "aikg:role", "role", Role) \
     + _code("part", "aikg:gives", "gives", Flow) \
     + _optional("part", {"credited_usd": "aikg:creditedUSD"}) + " }"  # only deals have participations (kg.rdf.triples)
-# The shortcut edges between organisations the build derives from deals (kg.rdf.triples.DERIVED_EDGES)
+# The shortcut edges between organisations the build derives from deals (kg.rdf.digest.DERIVED_EDGES)
 LINK_NAMES = tuple(dict.fromkeys(edge[3] for edge in DERIVED_EDGES))
 LINKS = _P + "SELECT ?from ?link ?to WHERE { VALUES (?p ?link) { " \
     + " ".join(f'(aikg:{name} "{name}")' for name in LINK_NAMES) + " } " \
@@ -191,7 +191,7 @@ class Tables:
     * ``size_figures``: obs, org, metric, end (datetime64[D]), value_usd, min_usd, max_usd: the
       preferred figure of each observation of a size metric about one organisation (ordered by obs);
     * ``links``: from, link, to: the shortcut edges between organisations (``aikg:investsIn``, ...; see
-      :data:`kg.rdf.triples.DERIVED_EDGES`), each once (ordered by from, link, to);
+      :data:`kg.rdf.digest.DERIVED_EDGES`), each once (ordered by from, link, to);
     * ``observations``: obs (id), metric, period_start, period_end (datetime64[D]), segment (or None),
       claims_disagree (ordered by obs); ``obs_orgs``: obs, org (ordered by obs, org);
     * ``obs_claims``: obs, claim (IRI), date, basis, evidence, preferred, reason, source, quote, value, min_value,

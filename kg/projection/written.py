@@ -18,9 +18,8 @@ import pandas as pd
 
 from kg.projection.tables import SIZE_METRICS, Tables, tidy
 from kg.rdf import namespaces as ns
-from kg.rdf.digest import claims_disagree, credited_usd, point_usd
+from kg.rdf.digest import Digest, fact_digest
 from kg.rdf.fieldmap import prop
-from kg.rdf.triples import derived_edges
 from kg.records.fx import FxTable
 from kg.records.models import Amount, Deal, FxRate, Observation, Organisation, Record, Source
 from kg.records.vocab import default_flow
@@ -41,17 +40,20 @@ class TableRows:
         self._fx = fx
         self.rows: dict[str, list[tuple]] = {name: [] for name in _COLUMNS}
 
-    def add(self, record: Record) -> None:
-        """The rows of one record (a source, organisation, deal or observation; rates have none)."""
+    def add(self, record: Record, digest: Digest | None = None) -> None:
+        """The rows of one record (a source, organisation, deal or observation; rates have none); a deal's or
+        observation's ``digest`` is the one its triples were written with (derived here when not given)."""
+        if isinstance(record, Deal | Observation) and digest is None:
+            digest = fact_digest(record, self._fx())
         if isinstance(record, Deal):
-            self._deal(record)
+            self._deal(record, digest)  # type: ignore[arg-type]
         elif isinstance(record, Organisation):
             self._organisation(record)
         elif isinstance(record, Source):
             self.rows["sources"].append((record.id, record.publisher, record.title, record.url or "",
                                          record.seed_file or "", record.published))
         elif isinstance(record, Observation):
-            self._observation(record)
+            self._observation(record, digest)  # type: ignore[arg-type]
         elif not isinstance(record, FxRate):
             raise TypeError(f"no table rows for {type(record).__name__}")
 
@@ -65,16 +67,14 @@ class TableRows:
             props.append((iri, _PARENT, ns.record("org", org.parent)))
         props += [(iri, p, getattr(org, field)) for field, p in _IDS if getattr(org, field)]
 
-    def _deal(self, deal: Deal) -> None:
+    def _deal(self, deal: Deal, digest: Digest) -> None:
         rows, fx, s = self.rows, self._fx(), ns.record("deal", deal.id)
-        preferred = deal.preferred_claim
-        current = point_usd(preferred.amount, fx, preferred.date)
+        preferred, current, credited = deal.preferred_claim, digest.current_usd, digest.credited
         rows["deals"].append((deal.id, deal.kind.value, deal.title, deal.part_of,
-                              np.nan if current is None else current, claims_disagree(deal.claims)))
-        credited = credited_usd(deal, fx)
+                              np.nan if current is None else current, digest.disagree))
         rows["parties"] += [(deal.id, p.org, p.role.value, (p.gives or default_flow(p.role, deal.kind)).value,
                              credited.get(p.org, np.nan)) for p in deal.parties]
-        rows["links"] += derived_edges(deal)
+        rows["links"] += digest.edges
         for i, claim in enumerate(deal.claims):
             c, amount, q = f"{s}/claim/{i + 1}", claim.amount, claim.quantity
             rows["claims"].append((
@@ -90,9 +90,9 @@ class TableRows:
                     (x for x in (stake.value, stake.max, stake.min) if x is not None), np.nan)
                 rows["figures"].append((deal.id, c, org, *_usd(fig.amount, fx, claim.date), stated))
 
-    def _observation(self, obs: Observation) -> None:
+    def _observation(self, obs: Observation, digest: Digest) -> None:
         rows, fx, iri = self.rows, self._fx(), ns.record("observation", obs.id)
-        rows["observations"].append((obs.id, obs.metric.value, *obs.period, obs.segment, claims_disagree(obs.claims)))
+        rows["observations"].append((obs.id, obs.metric.value, *obs.period, obs.segment, digest.disagree))
         rows["obs_orgs"] += [(obs.id, org) for org in obs.orgs]
         preferred = obs.preferred_claim
         for i, claim in enumerate(obs.claims):

@@ -10,12 +10,13 @@ three-step path join over all deals that takes seconds (see the README, Benchmar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from kg.records.fx import FxTable
-from kg.records.models import Amount, Claim, Deal, DealClaim, ObservationClaim
-from kg.records.vocab import DealKind, Role
+from kg.records.models import Amount, Claim, Deal, DealClaim, Observation, ObservationClaim
+from kg.records.vocab import COUNTED_STATUSES, DealKind, Role
 
 # The deal kinds whose investors are credited with amounts (the named query total_invested_per_investor).
 CREDITED_KINDS = frozenset({DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND})
@@ -70,3 +71,52 @@ def credited_usd(deal: Deal, fx: FxTable) -> dict[str, float]:
         if own is not None:
             credited[org] = own
     return credited
+
+
+# Shortcut edges derived from deal participations: (deal kinds or None for any, from-role, to-role, property).
+DERIVED_EDGES: tuple[tuple[frozenset[DealKind] | None, Role, Role, str], ...] = (
+    (frozenset({DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND}), Role.INVESTOR, Role.INVESTEE, "investsIn"),
+    (frozenset({DealKind.JOINT_VENTURE}), Role.PARTNER, Role.VENTURE, "investsIn"),
+    (frozenset({DealKind.ACQUISITION}), Role.ACQUIRER, Role.TARGET, "acquired"),
+    (None, Role.CUSTOMER, Role.PROVIDER, "commitsSpendTo"),
+    (None, Role.PROVIDER, Role.CUSTOMER, "supplies"),
+    (None, Role.LENDER, Role.BORROWER, "lendsTo"),
+    (None, Role.GRANTOR, Role.GRANTEE, "grantsWarrantTo"),
+    (frozenset({DealKind.PARTNERSHIP, DealKind.REVENUE_SHARE}), Role.PARTNER, Role.PARTNER, "partnersWith"),
+)
+
+
+def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
+    """(from org, property local name, to org) shortcut edges implied by one deal; none when its preferred
+    claim's status is not counted by default (rumoured, projected, cancelled: see ``COUNTED_STATUSES``)."""
+    if deal.preferred_claim.status not in COUNTED_STATUSES:
+        return
+    for kinds, src_role, dst_role, shortcut in DERIVED_EDGES:
+        if kinds is not None and deal.kind not in kinds:
+            continue
+        for a in deal.parties:
+            if a.role is not src_role:
+                continue
+            for b in deal.parties:
+                if b.role is dst_role and b.org != a.org:
+                    yield a.org, shortcut, b.org
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the build derives from one deal or observation, derived once for its triples
+    (:class:`kg.rdf.triples.GraphBuilder`) and its table rows (:mod:`kg.projection.written`)."""
+
+    disagree: bool  # claims_disagree
+    current_usd: float | None = None  # point_usd of the preferred claim's amount (deals)
+    credited: dict[str, float] = field(default_factory=dict)  # credited_usd (deals)
+    edges: tuple[tuple[str, str, str], ...] = ()  # derived_edges (deals)
+
+
+def fact_digest(fact: Deal | Observation, fx: FxTable) -> Digest:
+    """The :class:`Digest` of a deal or an observation, at the exchange rates ``fx``."""
+    if isinstance(fact, Observation):
+        return Digest(claims_disagree(fact.claims))
+    claim = fact.preferred_claim
+    return Digest(claims_disagree(fact.claims), point_usd(claim.amount, fx, claim.date), credited_usd(fact, fx),
+                  tuple(derived_edges(fact)))

@@ -9,14 +9,14 @@ serialising (see :mod:`kg.build`).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import BinaryIO
 
 from kg.rdf import namespaces as ns
-from kg.rdf.digest import claims_disagree, credited_usd, point_usd
+from kg.rdf.digest import Digest, fact_digest
 from kg.rdf.fieldmap import prop
 from kg.records.fx import FxTable
 from kg.records.loader import Dataset
@@ -34,7 +34,7 @@ from kg.records.models import (
     Record,
     Source,
 )
-from kg.records.vocab import COUNTED_STATUSES, DealKind, Role, default_flow
+from kg.records.vocab import default_flow
 
 # Bump when the build writes other triples for the same data (2: the digest values of kg.rdf.digest and the
 # amount ranks; 5: flags written only when true, no aikg:about or schema:name), so that graphs and stores
@@ -113,35 +113,6 @@ def _p(local: str) -> str:
     return f"<{T(local)}>"
 
 
-# Shortcut edges derived from deal participations: (deal kinds or None for any, from-role, to-role, property).
-DERIVED_EDGES: tuple[tuple[frozenset[DealKind] | None, Role, Role, str], ...] = (
-    (frozenset({DealKind.EQUITY_INVESTMENT, DealKind.FUNDING_ROUND}), Role.INVESTOR, Role.INVESTEE, "investsIn"),
-    (frozenset({DealKind.JOINT_VENTURE}), Role.PARTNER, Role.VENTURE, "investsIn"),
-    (frozenset({DealKind.ACQUISITION}), Role.ACQUIRER, Role.TARGET, "acquired"),
-    (None, Role.CUSTOMER, Role.PROVIDER, "commitsSpendTo"),
-    (None, Role.PROVIDER, Role.CUSTOMER, "supplies"),
-    (None, Role.LENDER, Role.BORROWER, "lendsTo"),
-    (None, Role.GRANTOR, Role.GRANTEE, "grantsWarrantTo"),
-    (frozenset({DealKind.PARTNERSHIP, DealKind.REVENUE_SHARE}), Role.PARTNER, Role.PARTNER, "partnersWith"),
-)
-
-
-def derived_edges(deal: Deal) -> Iterator[tuple[str, str, str]]:
-    """(from org, property local name, to org) shortcut edges implied by one deal; none when its preferred
-    claim's status is not counted by default (rumoured, projected, cancelled: see ``COUNTED_STATUSES``)."""
-    if deal.preferred_claim.status not in COUNTED_STATUSES:
-        return
-    for kinds, src_role, dst_role, shortcut in DERIVED_EDGES:
-        if kinds is not None and deal.kind not in kinds:
-            continue
-        for a in deal.parties:
-            if a.role is not src_role:
-                continue
-            for b in deal.parties:
-                if b.role is dst_role and b.org != a.org:
-                    yield a.org, shortcut, b.org
-
-
 class GraphBuilder:
     """Emits the triples of records one at a time (so a build can stream a large data set)."""
 
@@ -161,12 +132,14 @@ class GraphBuilder:
             self.out.add(s, _p("amountRankInKind"), _int(in_kind[kind]))
         self._amounts.clear()
 
-    def emit(self, record: Record) -> None:
-        if isinstance(record, Deal):
-            self._deal(record)
-        elif isinstance(record, Observation):
-            self._observation(record)
-        elif isinstance(record, Organisation):
+    def emit(self, record: Record) -> Digest | None:
+        """Write ``record``'s triples; a deal's or observation's :class:`~kg.rdf.digest.Digest` is returned, so
+        that the build's table rows (:mod:`kg.projection.written`) reuse it instead of deriving it again."""
+        if isinstance(record, Deal | Observation):
+            digest = fact_digest(record, self.fx)
+            (self._deal if isinstance(record, Deal) else self._observation)(record, digest)  # type: ignore[operator]
+            return digest
+        if isinstance(record, Organisation):
             self._organisation(record)
         elif isinstance(record, Source):
             self._source(record)
@@ -174,6 +147,7 @@ class GraphBuilder:
             self._fx_rate(record)
         else:
             raise TypeError(f"no triples for {type(record).__name__}")
+        return None
 
     def _source(self, src: Source) -> None:
         w, s = self.out, ns.record("source", src.id)
@@ -237,7 +211,7 @@ class GraphBuilder:
         for src in org.sources:
             w.link(s, prop(Organisation, "sources"), ns.record("source", src))
 
-    def _deal(self, deal: Deal) -> None:
+    def _deal(self, deal: Deal, digest: Digest) -> None:
         w, s = self.out, ns.record("deal", deal.id)
         w.add(s, A, f"<{T('Deal')}>")
         w.add(s, A, f"<{ns.deal_kind_class(deal.kind)}>")
@@ -279,24 +253,24 @@ class GraphBuilder:
                 if fig.stake is not None:
                     self._amount(f, prop(ParticipationFigure, "stake"), f"{f}/stake", fig.stake, claim.date,
                                  money=False)
-        for a, shortcut, b in derived_edges(deal):
+        for a, shortcut, b in digest.edges:
             w.link(ns.record("org", a), _p(shortcut), ns.record("org", b))
-        self._deal_digest(s, deal)
+        self._deal_digest(s, deal, digest)
 
-    def _deal_digest(self, s: str, deal: Deal) -> None:
+    def _deal_digest(self, s: str, deal: Deal, digest: Digest) -> None:
         w, claim = self.out, deal.preferred_claim
         w.add(s, _p("currentStatus"), _lit(claim.status.value))
         w.add(s, _p("currentDate"), _date(claim.date))
-        if (usd := point_usd(claim.amount, self.fx, claim.date)) is not None:
+        if (usd := digest.current_usd) is not None:
             w.add(s, _p("currentUSD"), _decimal(usd))
             self._amounts.append((usd, deal.id, deal.kind.value))
-        self._claims_digest(s, deal.claims)
-        for org, usd in credited_usd(deal, self.fx).items():
+        self._claims_digest(s, deal.claims, digest)
+        for org, usd in digest.credited.items():
             w.add(f"{s}/party/{org}", _p("creditedUSD"), _decimal(usd))
 
-    def _claims_digest(self, s: str, claims: Sequence[Claim]) -> None:
+    def _claims_digest(self, s: str, claims: Sequence[Claim], digest: Digest) -> None:
         self.out.add(s, _p("claimCount"), _int(len(claims)))
-        self.out.flag(s, _p("claimsDisagree"), claims_disagree(claims))
+        self.out.flag(s, _p("claimsDisagree"), digest.disagree)
 
     def _claim(self, about: str, i: int, claim: Claim, preferred: bool) -> str:
         w, c = self.out, f"{about}/claim/{i + 1}"
@@ -339,7 +313,7 @@ class GraphBuilder:
             if value is not None:
                 w.add(a, _p(field), _decimal(value if rate is None else value * rate.usd_per_unit))
 
-    def _observation(self, obs: Observation) -> None:
+    def _observation(self, obs: Observation, digest: Digest) -> None:
         w, s = self.out, ns.record("observation", obs.id)
         w.add(s, A, f"<{T('Observation')}>")
         w.add(s, prop(Observation, "id"), _lit(obs.id))
@@ -363,7 +337,7 @@ class GraphBuilder:
             self._amount(c, prop(ObservationClaim, "value"), f"{c}/value", claim.value, claim.date,
                          money=claim.value.currency is not None or claim.value.unit is None)
         w.add(s, _p("currentDate"), _date(preferred.date))
-        self._claims_digest(s, obs.claims)
+        self._claims_digest(s, obs.claims, digest)
 
 
 def dataset_triples(dataset: Dataset) -> str:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from kg.store import Store
 
-__all__ = ["ENGINES", "answer", "current_tables", "page", "plan", "run", "solutions"]
+__all__ = ["ENGINES", "answer", "current_tables", "page", "plan", "run"]
 
 ENGINES = ("auto", "sparql", "tables")
 
@@ -68,9 +68,8 @@ def run(store: Store, name: str, *, limit: int | None = None, offset: int = 0, e
     folder = current_tables(store) if sql is not None else None
     if folder is None:
         if engine == "tables":
-            why = "has no plan (queries/{name}.sql)" if sql is None else "cannot use the tables of this store"
-            raise queries.QueryError(f"query '{name}' {why.format(name=name)}; use the SPARQL engine (engine='sparql', "
-                                     "--engine sparql)")
+            why = f"has no plan (queries/{name}.sql)" if sql is None else "cannot use the tables of this store"
+            raise queries.QueryError(f"query '{name}' {why}; use the SPARQL engine (engine='sparql', --engine sparql)")
         return queries.run(store, name, limit=limit, offset=offset, **params)
     named = queries.get(name)
     if limit is None and offset:
@@ -94,9 +93,4 @@ def page(sql: str, limit: object, offset: object = 0) -> str:
 
 def answer(folder: Path, sql: str, params: dict[str, object]) -> pd.DataFrame:
     """``sql`` run by DuckDB over the tables in ``folder`` with ``params``, typed as the SPARQL's frames."""
-    return queries.to_dataframe(*solutions(folder, sql, params))
-
-
-def solutions(folder: Path, sql: str, params: dict[str, object]) -> tuple[list[str], list[tuple]]:
-    """(column names, rows of Python values) of ``sql`` run by DuckDB over the tables in ``folder``."""
-    return duck.rows(folder, tables.TABLE_NAMES, sql, params)
+    return queries.to_dataframe(*duck.rows(folder, tables.TABLE_NAMES, sql, params))

@@ -29,7 +29,6 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -166,43 +165,38 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     # the store loads the triples while they are written (kg.store.streaming); lenient: the build wrote
     # these terms itself from checked records (IRIs of validated slugs, escaped literals), and Oxigraph's
     # own checks of them cost about a tenth of the load (README, Benchmarks)
-    # the collector is paused while records are read and turned into triples and table rows, and while the
-    # tables are written: nothing made here forms cycles, and at 100k organisations its repeated walks of the
-    # growing heap took 30 s. The tables are written in a thread while the store takes the last batch, the
-    # ontology, flush and optimize (Rust, the GIL released): that hides their 13-17 s at 100k organisations;
-    # the thread's pool waits for it before anything leaves this block, also on an error.
-    with paused_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="aikg-tables") as background:
-        with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True) as feed:
-            with nt.open("wb") as stream:
-                writer = TripleWriter(stream, *([] if feed is None else [feed]))
-                builder = GraphBuilder(writer)
-                rows = TableRows(lambda: builder.fx)
-                rates: list[FxRate] = []
-                files = list(data_files(checker.root))
-                for done, (folder, path) in enumerate(files):
-                    say(f"checking and converting {path.relative_to(checker.root)}", done, len(files))
-                    records = checker.read(folder, path)
-                    if folder == "fx":
-                        rates += records  # type: ignore[arg-type]
-                        builder.fx = FxTable(rates)
-                    for record in records:
-                        rows.add(record, builder.emit(record))  # the digest derived once for both
-                builder.finish()
-                writer.flush()
-                warnings = checker.finish()
-                if feed is not None:
-                    feed.close()  # every triple is in: the loader ends its last batch meanwhile
-            say("writing the projection's tables while the store loads")
-            tables = background.submit(_save_tables, target, rows, fingerprint)
+    with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True) as feed:
+        # the collector is paused while records are read and turned into triples and table rows: nothing
+        # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
+        with nt.open("wb") as stream, paused_gc():
+            writer = TripleWriter(stream, *([] if feed is None else [feed]))
+            builder = GraphBuilder(writer)
+            rows = TableRows(lambda: builder.fx)
+            rates: list[FxRate] = []
+            files = list(data_files(checker.root))
+            for done, (folder, path) in enumerate(files):
+                say(f"checking and converting {path.relative_to(checker.root)}", done, len(files))
+                records = checker.read(folder, path)
+                if folder == "fx":
+                    rates += records  # type: ignore[arg-type]
+                    builder.fx = FxTable(rates)
+                for record in records:
+                    rows.add(record, builder.emit(record))  # the digest derived once for both
+            builder.finish()
+            writer.flush()
+            warnings = checker.finish()
+            if feed is not None:
+                feed.close()  # every triple is in: the loader ends its last batch while the tables are written
+            say("writing the projection's tables")
+            projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
             del rows
-            if "ttl" in formats:
-                say("writing Turtle")
-                _serialise(nt, graph / DATA_TTL, "ttl")
-            if "jsonld" in formats:
-                say("writing JSON-LD")
-                _serialise(nt, graph / DATA_JSONLD, "jsonld")
-            say("loading the query store")
-        tables.result()  # the tables' error, if any, once the store is whole
+        if "ttl" in formats:
+            say("writing Turtle")
+            _serialise(nt, graph / DATA_TTL, "ttl")
+        if "jsonld" in formats:
+            say("writing JSON-LD")
+            _serialise(nt, graph / DATA_JSONLD, "jsonld")
+        say("loading the query store")
     ids = checker.ids
     result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
                          organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),
@@ -210,10 +204,6 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
                          seconds=0.0, store_rebuilt=True)
     _write_manifest(graph / MANIFEST, result)  # last: a generation with a manifest is whole
     return result
-
-
-def _save_tables(target: Path, rows: TableRows, fingerprint: str) -> None:
-    projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
 
 
 @contextmanager

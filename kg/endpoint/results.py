@@ -60,13 +60,16 @@ def plan_term(value: object) -> ox.Literal | None:
 
     >>> plan_term(2.5e9).value, plan_term(7).datatype.value[-7:], plan_term(dt.date(2025, 1, 2)).value
     ('2500000000.0', 'integer', '2025-01-02')
+    >>> plan_term(Decimal("0.25")).datatype.value[-7:], plan_term(float("nan"))
+    ('decimal', None)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool | int):
         return ox.Literal(value)
-    if isinstance(value, float):
-        return ox.Literal(format(Decimal(repr(value)), "f"), datatype=ox.NamedNode(XSD + "decimal"))
+    if isinstance(value, float | Decimal):  # a DuckDB DECIMAL comes as a Decimal
+        number = value if isinstance(value, Decimal) else Decimal(repr(value))
+        return ox.Literal(format(number, "f"), datatype=ox.NamedNode(XSD + "decimal"))
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):

@@ -73,13 +73,11 @@ def _optional(subject: str, props: dict[str, str]) -> str:
     return "".join(f"OPTIONAL {_sub(f'?{subject} ?{var}', f'?{subject} {p} ?{var}')} " for var, p in props.items())
 
 
-# A claim's amount: the USD figures and flags for every amount; currency and native figures only
-# where they are not USD (the few that need the native text), in a smaller join of their own.
+# A claim's amount: the USD figures and flags
 _USD = {"value_usd": "aikg:valueUSD", "min_usd": "aikg:minValueUSD", "max_usd": "aikg:maxValueUSD"}
-_NATIVE = {"value": "schema:value", "min": "schema:minValue", "max": "schema:maxValue"}
-_AMOUNT = [*_USD, "approximate", "undisclosed", "currency", *_NATIVE]
+_AMOUNT = [*_USD, "approximate", "undisclosed"]
 _AMOUNT_VARS = " ".join("?" + k for k in _AMOUNT)
-# A claim's amount as stated, in every currency (the native figures above are only read where not USD)
+# A claim's amount as stated, in its currency (the native text, e.g. "EUR 1.3B", is made from it in tidy)
 _STATED = {"amount": "schema:value", "min_amount": "schema:minValue", "max_amount": "schema:maxValue",
            "amount_currency": "schema:currency"}
 _STATED_VARS = " ".join("?" + k for k in _STATED)
@@ -88,10 +86,7 @@ _QUANTITY = {"quantity": "schema:value", "min_quantity": "schema:minValue", "max
              "unit": "aikg:unit"}
 _QUANTITY_VARS = " ".join("?" + k for k in _QUANTITY)
 _AMOUNTS = _sub("?c ?a", "?c aikg:amount ?a") + _optional("a", _USD) + _flag("a", "aikg:isApproximate", "approximate") \
-    + _flag("a", "aikg:isUndisclosed", "undisclosed") + "OPTIONAL " + _sub(
-        "?c ?currency " + " ".join("?" + k for k in _NATIVE),
-        _sub("?a ?currency", '?a schema:currency ?currency FILTER (?currency != "USD")')
-        + _sub("?c ?a", "?c aikg:amount ?a") + _optional("a", _NATIVE))
+    + _flag("a", "aikg:isUndisclosed", "undisclosed")
 
 ORGS = _P + "SELECT ?org ?id ?label WHERE { " + _sub("?org", "?org a aikg:Organisation") \
     + _sub("?org ?id", "?org aikg:recordId ?id") + _sub("?org ?label", "?org rdfs:label ?label") + " }"
@@ -248,14 +243,15 @@ def _flags(column: pd.Series) -> np.ndarray:
     return column.isin(("true", "1")).to_numpy()
 
 
-def _native(frame: pd.DataFrame) -> np.ndarray:
-    """The native figure as text (e.g. "EUR 1.3B") where the amount is not in USD, else None."""
-    out = np.full(len(frame), None, dtype=object)
-    cur = frame["currency"].to_numpy(dtype=object)
-    rows = np.flatnonzero((cur != "") & (cur != "USD"))
-    figures = zip(*(frame[k].to_numpy(dtype=object)[rows] for k in _NATIVE), strict=True)
-    for i, stated in zip(rows, figures, strict=True):
-        parts = [f"{float(x) / 1e9:g}B" for x in stated if x]
+def _native(claims: pd.DataFrame) -> np.ndarray:
+    """Each claim's figure as text in its own currency (e.g. "EUR 1.3B") where that is not USD, else None:
+    made from the amount as stated, in :func:`tidy`, so the build and the store give the same text."""
+    out = np.full(len(claims), None, dtype=object)
+    cur = claims["currency"].to_numpy(dtype=object)
+    rows = np.flatnonzero(pd.notna(cur) & (cur != "USD"))
+    stated = zip(*(claims[k].to_numpy(dtype=float)[rows] for k in ("amount", "min_amount", "max_amount")), strict=True)
+    for i, figures in zip(rows, stated, strict=True):
+        parts = [f"{x / 1e9:g}B" for x in figures if not np.isnan(x)]
         out[i] = f"{cur[i]} {'–'.join(parts)}" if parts else None
     return out
 
@@ -287,7 +283,7 @@ def read(store: Store) -> Tables:
         "evidence": raw["evidence"].to_numpy(dtype=object), "preferred": _flags(raw["preferred"]),
         "source": raw["source"].to_numpy(dtype=object), "quote": raw["quote"].to_numpy(dtype=object),
         "value_usd": _floats(raw["value_usd"]), "min_usd": _floats(raw["min_usd"]),
-        "max_usd": _floats(raw["max_usd"]), "native": _native(raw), "approximate": _flags(raw["approximate"]),
+        "max_usd": _floats(raw["max_usd"]), "approximate": _flags(raw["approximate"]),
         "undisclosed": _flags(raw["undisclosed"]),
         **{k: _floats(raw[k]) for k in ("quantity", "min_quantity", "max_quantity")},
         "unit": _text_or_none(raw["unit"]),
@@ -358,6 +354,7 @@ def tidy(raw: Tables) -> Tables:
     deals["part_of"] = deals["part_of"].astype("str")  # text or NaN, also when no deal is part of another
     claims = raw.claims[raw.claims["deal"].notna()].drop_duplicates("claim")
     claims = claims.sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
+    claims.insert(claims.columns.get_loc("max_usd") + 1, "native", _native(claims))
     sources = raw.sources.drop_duplicates("source").sort_values("source", ignore_index=True)
     parties = raw.parties[raw.parties["deal"].notna()].drop_duplicates(["deal", "org"])
     parties = parties.assign(rank=parties["role"].map(_ROLE_RANK))

@@ -79,7 +79,7 @@ class TableRows:
             c, amount, q = f"{s}/claim/{i + 1}", claim.amount, claim.quantity
             rows["claims"].append((
                 deal.id, c, claim.date, claim.status.value, claim.evidence.value, claim is preferred, claim.source,
-                claim.quote, *_usd(amount, fx, claim.date), _native(amount),
+                claim.quote, *_usd(amount, fx, claim.date),
                 amount is not None and amount.approximate, amount is not None and amount.undisclosed,
                 *((np.nan, np.nan, np.nan, None) if q is None else (*_stated(q), q.unit)),
                 *((np.nan, np.nan, np.nan, None) if amount is None else (*_stated(amount), amount.currency)),
@@ -118,7 +118,7 @@ _COLUMNS = {
     "orgs": ("iri", "id", "label"), "org_types": ("iri", "code"), "org_props": ("iri", "p", "o"),
     "deals": ("deal", "kind", "title", "part_of", "current_usd", "claims_disagree"),
     "claims": ("deal", "claim", "date", "status", "evidence", "preferred", "source", "quote", "value_usd", "min_usd",
-               "max_usd", "native", "approximate", "undisclosed", "quantity", "min_quantity", "max_quantity", "unit",
+               "max_usd", "approximate", "undisclosed", "quantity", "min_quantity", "max_quantity", "unit",
                "amount", "min_amount", "max_amount", "currency", "reason"),
     "sources": ("source", "publisher", "title", "url", "seed_file", "published"),
     "parties": ("deal", "org", "role", "gives", "credited_usd"),
@@ -161,11 +161,3 @@ def _usd(amount: Amount | None, fx: FxTable, on: date) -> tuple[float, float, fl
 def _stated(amount: Amount) -> tuple[float, float, float]:
     """(value, min, max) as stated, NaN where not."""
     return tuple(np.nan if v is None else v for v in (amount.value, amount.min, amount.max))  # type: ignore[return-value]
-
-
-def _native(amount: Amount | None) -> str | None:
-    """The native figure (e.g. "EUR 1.3B") of an amount not in USD, as :func:`kg.projection.tables.read` gives it."""
-    if amount is None or amount.currency in (None, "USD"):
-        return None
-    parts = [f"{x / 1e9:g}B" for x in (amount.value, amount.min, amount.max) if x is not None]
-    return f"{amount.currency} {'–'.join(parts)}" if parts else None

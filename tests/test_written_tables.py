@@ -37,6 +37,16 @@ def _written(graph: kg.KnowledgeGraph) -> projection_tables.Tables:
 def _assert_same(written: projection_tables.Tables, read: projection_tables.Tables) -> None:
     for name in projection_tables.TABLE_NAMES:
         pd.testing.assert_frame_equal(getattr(written, name), getattr(read, name), obj=name)
+        _assert_plain_text(getattr(written, name), name)
+        _assert_plain_text(getattr(read, name), name)
+
+
+def _assert_plain_text(frame: pd.DataFrame, name: str) -> None:
+    """Text is held as Python strings, None where missing (not pandas' Arrow text, not NaN), as the tables say."""
+    for column, dtype in frame.dtypes.items():
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_dtype(dtype)):
+            assert pd.api.types.is_object_dtype(dtype), (name, column, dtype)
+            assert all(v is None or isinstance(v, str) for v in frame[column].tolist()), (name, column)
 
 
 def test_on_the_bundled_data(real_graph: kg.KnowledgeGraph) -> None:

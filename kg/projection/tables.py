@@ -40,7 +40,7 @@ from kg.rdf.digest import DERIVED_EDGES
 from kg.records.vocab import Basis, Evidence, Flow, Metric, OrgType, Role, Status
 from kg.store import EmbeddedStore, Store
 
-FORMAT = 6  # bump when the tables change shape: older files are then read again from the store
+FORMAT = 7  # bump when the tables change shape: older files are then read again from the store
 CACHE_DIR, TABLES_DIR = "cache", "tables"
 _STAMP = b"aikg"  # the Parquet schema metadata key of a file's stamp (see save)
 
@@ -163,7 +163,8 @@ OBS_CLAIMS = _P + "SELECT ?c ?date ?basis ?evidence ?preferred ?reason ?source ?
 
 @dataclass(frozen=True, eq=False)
 class Tables:
-    """Everything the projection needs from the store, typed; independent of the settings.
+    """Everything the projection needs from the store, typed; independent of the settings. Text columns hold
+    Python strings (object dtype, None where missing), whichever source the tables come from.
 
     * ``orgs``: iri, id, label (ordered by id); ``org_types``: iri, code (in the order of
       :class:`~kg.records.vocab.OrgType`: the first known type colours the node);
@@ -351,7 +352,6 @@ def tidy(raw: Tables) -> Tables:
     org_types = org_types.sort_values(["iri", "rank", "code"], ignore_index=True).drop(columns="rank")
     org_props = raw.org_props.drop_duplicates().sort_values(["iri", "p", "o"], ignore_index=True)
     deals = raw.deals.drop_duplicates("deal").sort_values("deal", kind="stable", ignore_index=True)
-    deals["part_of"] = deals["part_of"].astype("str")  # text or NaN, also when no deal is part of another
     claims = raw.claims[raw.claims["deal"].notna()].drop_duplicates("claim")
     claims = claims.sort_values(["deal", "preferred", "date", "claim"], ignore_index=True)
     claims.insert(claims.columns.get_loc("max_usd") + 1, "native", _native(claims))
@@ -369,8 +369,26 @@ def tidy(raw: Tables) -> Tables:
     obs_orgs = raw.obs_orgs.drop_duplicates().sort_values(["obs", "org"], ignore_index=True)
     obs_claims = raw.obs_claims[raw.obs_claims["obs"].notna()].drop_duplicates("claim")
     obs_claims = obs_claims.sort_values(["obs", "claim"], ignore_index=True)
-    return Tables(orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures, links,
-                  observations, obs_orgs, obs_claims)
+    return Tables(*map(_plain_text, (orgs, org_types, org_props, deals, claims, sources, parties, figures,
+                                     size_figures, links, observations, obs_orgs, obs_claims)))
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its text columns as Python strings (object dtype, None where missing).
+
+    pandas 3 keeps text in Arrow arrays by default, where every ``to_numpy``, ``tolist`` and row selection
+    makes new Python strings or copies the buffers: the projection does hundreds of those, and at 100k
+    organisations they took half of its time. Made once here, the strings are shared by every later step.
+    """
+    for column, dtype in frame.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+            values = frame[column].to_numpy(dtype=object)
+            missing = pd.isna(values)
+            if missing.any():
+                values = values.copy()
+                values[missing] = None
+            frame[column] = pd.Series(values, dtype=object, index=frame.index, copy=False)
+    return frame
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -436,6 +454,9 @@ def save(folder: Path, tables: Tables, fingerprint: str) -> None:
         frame = getattr(tables, name)
         stamp = {"format": FORMAT, "fingerprint": fingerprint, "dtypes": {c: str(t) for c, t in frame.dtypes.items()}}
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        # a text column with no value at all is text in the file, as every other (DuckDB's plans compare it)
+        table = table.cast(pa.schema([f.with_type(pa.large_string()) if pa.types.is_null(f.type) else f
+                                      for f in table.schema], metadata=table.schema.metadata))
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _STAMP: json.dumps(stamp)})
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
         os.close(fd)
@@ -460,7 +481,7 @@ def stored(folder: Path, fingerprint: str | None) -> Tables | None:
             return None
         if not _fresh(stamp, fingerprint):
             return None
-        frames[name] = table.to_pandas().astype(stamp["dtypes"])
+        frames[name] = _plain_text(table.to_pandas().astype(stamp["dtypes"]))
     return Tables(**frames)
 
 

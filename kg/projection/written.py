@@ -136,15 +136,15 @@ _FLOATS = {"value_usd", "min_usd", "max_usd", "stake", "current_usd", "credited_
 _BOOLS = {"preferred", "approximate", "undisclosed", "claims_disagree"}
 
 
-def _column(name: str, values: tuple) -> np.ndarray:
-    """One column typed as :func:`kg.projection.tables.read` types the store's text."""
+def _column(name: str, values: tuple) -> np.ndarray | pd.Series:
+    """One column typed as :func:`kg.projection.tables.tidy` types every table (text as Python strings)."""
     if name in _DATES:
         return np.array(values, dtype="datetime64[D]")
     if name in _FLOATS:
         return np.array(values, dtype=float)
     if name in _BOOLS:
         return np.array(values, dtype=bool)
-    return np.array(values, dtype=object)
+    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)  # a bare array would become Arrow text
 
 
 def _usd(amount: Amount | None, fx: FxTable, on: date) -> tuple[float, float, float]:

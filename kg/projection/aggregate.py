@@ -13,6 +13,7 @@ import pandas as pd
 
 from kg.projection.bulk import bulk
 from kg.projection.edges import add_edges, edge_order, iter_edges
+from kg.projection.text import texts
 from kg.records.vocab import Flow
 
 LEG_COLUMNS = ("giver", "taker", "key", "deal", "kind", "flow", "status", "date", "amount_usd", "stake", "basis")
@@ -72,9 +73,11 @@ def _leg_rows(legs: nx.MultiDiGraph) -> pd.DataFrame:
     columns = list(zip(*rows, strict=True)) or [()] * (len(LEG_COLUMNS) + 2)
     numeric = {"amount_usd", "stake"}  # None becomes NaN
     types = {name: float if name in numeric else object for name in LEG_COLUMNS} | {"folded": bool, "data": object}
-    frame = {name: np.array(col, dtype=types[name]) for name, col in zip(types, columns, strict=True)}
-    frame["data"] = np.empty(len(rows), dtype=object)  # dicts: np.array would try to unpack them
-    frame["data"][:] = columns[-1]
+    frame = {name: texts(np.array(col, dtype=object)) if types[name] is object else np.array(col, dtype=types[name])
+             for name, col in zip(types, columns, strict=True)}
+    data = np.empty(len(rows), dtype=object)  # dicts: np.array would try to unpack them
+    data[:] = columns[-1]
+    frame["data"] = texts(data)
     return pd.DataFrame(frame)
 
 
@@ -131,7 +134,8 @@ def consolidate(legs: nx.MultiDiGraph) -> nx.MultiDiGraph:
     rows = derived(legs, "aikg_leg_rows", _leg_rows)  # in the edge order, with each edge's attribute dict
     heads = rows["giver"].map(group).to_numpy(dtype=object), rows["taker"].map(group).to_numpy(dtype=object)
     between = heads[0] != heads[1]
-    rows = rows[between].assign(giver=heads[0][between], taker=heads[1][between])
+    rows = rows[between]
+    rows = rows.assign(giver=texts(heads[0][between], rows.index), taker=texts(heads[1][between], rows.index))
     givers, takers = rows["giver"].to_numpy(dtype=object), rows["taker"].to_numpy(dtype=object)
     add_edges(merged, zip(givers.tolist(), takers.tolist(), rows["key"].tolist(), rows["data"].tolist(), strict=True))
     keep_leg_rows(merged, rows.iloc[edge_order(givers, takers, list(merged))].reset_index(drop=True))

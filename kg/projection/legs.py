@@ -32,6 +32,7 @@ from kg.projection.aggregate import keep_leg_rows
 from kg.projection.bulk import paused_gc
 from kg.projection.edges import add_edges, edge_order
 from kg.projection.tables import Tables
+from kg.projection.text import texts
 from kg.rdf import namespaces as ns
 from kg.records.vocab import COUNTED_STATUSES, DealKind, Flow, Role, Status
 from kg.store import Store
@@ -451,12 +452,11 @@ def _add_legs(graph: nx.MultiDiGraph, legs: pd.DataFrame, settings: Settings, fo
                _texts(legs["native"]), _none(stake), strict=True)]
     add_edges(graph, zip(givers.tolist(), takers.tolist(), keys, data.tolist(), strict=True))
     # the metrics' table of these legs, from the same columns instead of read back out of the graph
-    rows = pd.DataFrame({"giver": givers, "taker": takers, "key": np.array(keys, dtype=object),
-                         "deal": np.array(deals, dtype=object), "kind": np.array(kinds, dtype=object),
-                         "flow": flow, "status": legs["status"].to_numpy(dtype=object),
-                         "date": np.array(dates, dtype=object), "amount_usd": amount, "stake": stake,
-                         "basis": basis, "folded": np.array([deal in folds for deal in deals], dtype=bool),
-                         "data": data})
+    status = legs["status"].to_numpy(dtype=object)
+    rows = pd.DataFrame({"giver": texts(givers), "taker": texts(takers), "key": texts(keys), "deal": texts(deals),
+                         "kind": texts(kinds), "flow": texts(flow), "status": texts(status),
+                         "date": texts(dates), "amount_usd": amount, "stake": stake, "basis": texts(basis),
+                         "folded": np.array([deal in folds for deal in deals], dtype=bool), "data": texts(data)})
     keep_leg_rows(graph, rows.iloc[edge_order(givers, takers, list(graph))].reset_index(drop=True))
 
 

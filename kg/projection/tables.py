@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kg.projection.text import plain
 from kg.rdf import namespaces as ns
 from kg.rdf.digest import DERIVED_EDGES
 from kg.records.vocab import Basis, Evidence, Flow, Metric, OrgType, Role, Status
@@ -369,26 +370,9 @@ def tidy(raw: Tables) -> Tables:
     obs_orgs = raw.obs_orgs.drop_duplicates().sort_values(["obs", "org"], ignore_index=True)
     obs_claims = raw.obs_claims[raw.obs_claims["obs"].notna()].drop_duplicates("claim")
     obs_claims = obs_claims.sort_values(["obs", "claim"], ignore_index=True)
-    return Tables(*map(_plain_text, (orgs, org_types, org_props, deals, claims, sources, parties, figures,
+    return Tables(*map(plain, (orgs, org_types, org_props, deals, claims, sources, parties, figures,
                                      size_figures, links, observations, obs_orgs, obs_claims)))
 
-
-def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its text columns as Python strings (object dtype, None where missing).
-
-    pandas 3 keeps text in Arrow arrays by default, where every ``to_numpy``, ``tolist`` and row selection
-    makes new Python strings or copies the buffers: the projection does hundreds of those, and at 100k
-    organisations they took half of its time. Made once here, the strings are shared by every later step.
-    """
-    for column, dtype in frame.dtypes.items():
-        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
-            values = frame[column].to_numpy(dtype=object)
-            missing = pd.isna(values)
-            if missing.any():
-                values = values.copy()
-                values[missing] = None
-            frame[column] = pd.Series(values, dtype=object, index=frame.index, copy=False)
-    return frame
 
 
 # --- the cache ------------------------------------------------------------------------------
@@ -481,7 +465,7 @@ def stored(folder: Path, fingerprint: str | None) -> Tables | None:
             return None
         if not _fresh(stamp, fingerprint):
             return None
-        frames[name] = _plain_text(table.to_pandas().astype(stamp["dtypes"]))
+        frames[name] = plain(table.to_pandas().astype(stamp["dtypes"]))
     return Tables(**frames)
 
 

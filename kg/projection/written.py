@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kg.projection.tables import SIZE_METRICS, Tables, tidy
+from kg.projection.text import texts
 from kg.rdf import namespaces as ns
 from kg.rdf.digest import Digest, fact_digest
 from kg.rdf.fieldmap import prop
@@ -144,7 +145,7 @@ def _column(name: str, values: tuple) -> np.ndarray | pd.Series:
         return np.array(values, dtype=float)
     if name in _BOOLS:
         return np.array(values, dtype=bool)
-    return pd.Series(np.array(values, dtype=object), dtype=object, copy=False)  # a bare array would become Arrow text
+    return texts(np.array(values, dtype=object))
 
 
 def _usd(amount: Amount | None, fx: FxTable, on: date) -> tuple[float, float, float]:

@@ -40,7 +40,7 @@ from kg.output import naming
 from kg.output.progress import Progress, silent
 from kg.paths import ONTOLOGY_DIR
 from kg.projection import tables as projection_tables
-from kg.projection.bulk import bulk, paused_gc
+from kg.projection.bulk import paused_gc
 from kg.projection.written import TableRows
 from kg.rdf.formats import serialize
 from kg.rdf.triples import GRAPH_FORMAT, GraphBuilder, TripleWriter
@@ -162,26 +162,16 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     graph = target / GRAPH_DIR
     graph.mkdir(parents=True)
     nt = graph / DATA_NT
-    rows = TableRows(lambda: builder.fx)  # the rates the builder holds at each record (made below)
-
-    @bulk  # the collector paused: millions of new objects, none in a cycle
-    def write_tables() -> None:
-        say("writing the projection's tables (the store flushing meanwhile)")
-        projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
-        rows.rows.clear()
-        say("the store's last steps")
-
-    # the store loads the triples while they are written (kg.store.streaming), and the tables are written
-    # while it flushes; lenient: the build wrote these terms itself from checked records (IRIs of validated
-    # slugs, escaped literals), and Oxigraph's own checks of them cost about a tenth of the load (README,
-    # Benchmarks)
-    with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True,
-                       beside=write_tables) as feed:
+    # the store loads the triples while they are written (kg.store.streaming); lenient: the build wrote
+    # these terms itself from checked records (IRIs of validated slugs, escaped literals), and Oxigraph's
+    # own checks of them cost about a tenth of the load (README, Benchmarks)
+    with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True) as feed:
         # the collector is paused while records are read and turned into triples and table rows: nothing
         # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
         with nt.open("wb") as stream, paused_gc():
             writer = TripleWriter(stream, *([] if feed is None else [feed]))
             builder = GraphBuilder(writer)
+            rows = TableRows(lambda: builder.fx)
             rates: list[FxRate] = []
             files = list(data_files(checker.root))
             for done, (folder, path) in enumerate(files):
@@ -196,14 +186,17 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
             writer.flush()
             warnings = checker.finish()
             if feed is not None:
-                feed.close()  # every triple is in: the loader ends its last batch meanwhile
+                feed.close()  # every triple is in: the loader ends its last batch while the tables are written
+            say("writing the projection's tables")
+            projection_tables.save(projection_tables.generation_cache(target), rows.tables(), fingerprint)
+            del rows
         if "ttl" in formats:
             say("writing Turtle")
             _serialise(nt, graph / DATA_TTL, "ttl")
         if "jsonld" in formats:
             say("writing JSON-LD")
             _serialise(nt, graph / DATA_JSONLD, "jsonld")
-        say("the store's last batch")
+        say("loading the query store")
     ids = checker.ids
     result = BuildResult(out=target, fingerprint=fingerprint, triples=writer.count,
                          organisations=len(ids["entities"]), sources=len(ids["sources"]), deals=len(ids["deals"]),

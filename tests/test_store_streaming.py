@@ -4,7 +4,6 @@ finished file holds; an error on either side stops both, names the cause and lea
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -82,31 +81,3 @@ def test_the_loaders_error_stops_the_writer_and_is_named(tmp_path: Path, after: 
         _write(tmp_path, broken)
     assert not _loaders() and not list(tmp_path.glob(".feed-*"))
     assert not (tmp_path / "store.fingerprint").exists()
-
-
-
-def _stream_beside(target: Path, beside: Callable[[], None]) -> None:
-    source = target.with_suffix(".nt")
-    with streamed_load(target, source, "fp", then=ontology_paths(), lenient=True, beside=beside) as feed, \
-            source.open("wb") as file:
-        for stream in (file, feed):
-            if stream is not None:
-                stream.writelines(LINES[:100])
-
-
-@pytest.mark.parametrize("fifo", [True, False], ids=["streamed", "without-named-pipes"])
-def test_the_work_beside_runs_once_after_the_triples_and_its_error_stamps_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fifo: bool) -> None:
-    if not fifo:
-        monkeypatch.setattr("kg.store.streaming.os.mkfifo", lambda *_: (_ for _ in ()).throw(OSError(95, "no")))
-    seen: list[bool] = []
-    _stream_beside(tmp_path / "ok", lambda: seen.append((tmp_path / "ok.fingerprint").exists()))
-    assert seen == [False] and (tmp_path / "ok.fingerprint").read_text() == "fp"  # stamped after it ran
-
-    def failing() -> None:
-        raise ValueError("the tables failed")
-
-    with pytest.raises(ValueError, match="the tables failed"):
-        _stream_beside(tmp_path / "bad", failing)
-    assert not (tmp_path / "bad.fingerprint").exists()
-    assert not [t for t in threading.enumerate() if t.name.startswith("aikg-store")]

@@ -6,10 +6,6 @@ here the text goes through a named pipe (FIFO) that a loader thread reads with
 ``bulk_load(path=FIFO)``, which releases the GIL, so both run at once on a machine with two cores or
 more. Loading from a FIFO costs what loading the same file costs (README, Benchmarks). The pipe holds
 at most a megabyte, so the loader is never far behind the writer.
-
-Once the loader has read every triple, the store's last steps (the ontology, ``flush``, ``optimize``) run
-on a thread of their own while the caller's ``beside`` work runs: Oxigraph releases the GIL there, and
-``flush`` keeps one core busy for half a minute at 100k organisations while the other would idle.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -91,35 +87,19 @@ class _Loader(threading.Thread):
         self.join()
 
 
-class _LastSteps(threading.Thread):
-    """Loads ``files`` into ``store``, then flushes and optimizes it; keeps the error it stopped with."""
-
-    def __init__(self, store: ox.Store, files: Sequence[Path], lenient: bool) -> None:
-        super().__init__(name="aikg-store-last-steps", daemon=True)
-        self.store, self.files, self.lenient = store, files, lenient
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            EmbeddedStore.load_into(self.store, self.files, lenient=self.lenient)
-        except BaseException as exc:  # raised in the caller's thread
-            self.error = exc
-
-
 @contextmanager
 def streamed_load(target: Path, source: Path, fingerprint: str, *, then: Sequence[Path] = (),
-                  lenient: bool = False, beside: Callable[[], object] | None = None) -> Iterator[BinaryIO | None]:
+                  lenient: bool = False) -> Iterator[BinaryIO | None]:
     """Bulk-load the N-Triples written to the yielded binary stream into a new store at ``target`` while
     they are written; when the block ends, load ``then`` (any RDF files), flush, optimize and write
-    ``fingerprint``, as :meth:`EmbeddedStore.load` does, calling ``beside`` (in this thread) meanwhile.
+    ``fingerprint``, as :meth:`EmbeddedStore.load` does.
 
     The block may close the stream once every triple is written, so that the loader finishes its last
     batch while the block goes on. The block also writes the same text to ``source``: where the file
     system has no named pipes the stream is ``None`` and ``source`` is loaded after the block. An
     exception in the block stops the loader and propagates (the loader's own error first, if it stopped
     the writing); ``target`` is then left for the caller to remove, as after a failed
-    :meth:`EmbeddedStore.load`. An exception in ``beside`` propagates once the store's last steps are over
-    (nothing stamped).
+    :meth:`EmbeddedStore.load`.
     """
     target = Path(target)
     feeds = Path(tempfile.mkdtemp(prefix=".feed-", dir=target.parent))
@@ -129,8 +109,6 @@ def streamed_load(target: Path, source: Path, fingerprint: str, *, then: Sequenc
             os.mkfifo(fifo)
         except OSError:
             yield None
-            if beside is not None:
-                beside()
             EmbeddedStore.load(target, [source, *then], fingerprint, lenient=lenient)
             return
         store = ox.Store(str(target))
@@ -149,16 +127,8 @@ def streamed_load(target: Path, source: Path, fingerprint: str, *, then: Sequenc
         loader.join()
         if loader.error is not None:
             raise StoreError(f"the store's loader stopped: {loader.error}") from loader.error
-        last = _LastSteps(store, then, lenient)
-        last.start()
-        try:
-            if beside is not None:
-                beside()
-        finally:
-            last.join()
-        if last.error is not None:
-            raise last.error
-        last.store = loader.store = None
+        EmbeddedStore.load_into(store, then, lenient=lenient)
+        loader.store = None
         del store  # closes it before it is stamped
         EmbeddedStore.stamp(target, fingerprint)
     finally:

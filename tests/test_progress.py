@@ -43,7 +43,7 @@ def test_a_build_on_a_terminal_shows_each_file_with_a_bar(data: Path, tmp_path: 
     files = sorted(str(p.relative_to(data)) for p in data.rglob("*.yaml"))
     for done, name in enumerate(files):
         assert f"checking and converting {name}" in drawn and f"{done}/{len(files)}" in drawn
-    assert BAR in drawn and "the store's last steps" in drawn
+    assert BAR in drawn and "loading the query store" in drawn
     assert BAR not in result.stdout and "checking" not in result.stdout
 
 

@@ -370,9 +370,8 @@ def tidy(raw: Tables) -> Tables:
     obs_orgs = raw.obs_orgs.drop_duplicates().sort_values(["obs", "org"], ignore_index=True)
     obs_claims = raw.obs_claims[raw.obs_claims["obs"].notna()].drop_duplicates("claim")
     obs_claims = obs_claims.sort_values(["obs", "claim"], ignore_index=True)
-    return Tables(*map(plain, (orgs, org_types, org_props, deals, claims, sources, parties, figures,
-                                     size_figures, links, observations, obs_orgs, obs_claims)))
-
+    return Tables(*map(plain, (orgs, org_types, org_props, deals, claims, sources, parties, figures, size_figures,
+                               links, observations, obs_orgs, obs_claims)))
 
 
 # --- the cache ------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def _column(name: str, values: tuple) -> np.ndarray | pd.Series:
         return np.array(values, dtype=float)
     if name in _BOOLS:
         return np.array(values, dtype=bool)
-    return texts(np.array(values, dtype=object))
+    return texts(values)
 
 
 def _usd(amount: Amount | None, fx: FxTable, on: date) -> tuple[float, float, float]:

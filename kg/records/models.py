@@ -87,7 +87,7 @@ class Organisation(Record):
     id: Id
     name: Text
     types: list[OrgType] = Field(min_length=1)
-    aliases: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], list[Text]] = {}
+    aliases: dict[Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")], list[Text]] = Field(default_factory=dict)
     parent: Id | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
     headquarters: Text | None = None
@@ -95,7 +95,7 @@ class Organisation(Record):
     wikidata: Annotated[str, StringConstraints(pattern=r"^Q[1-9][0-9]*$")] | None = None
     lei: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{18}[0-9]{2}$")] | None = None
     ticker: Annotated[str, StringConstraints(pattern=r"^[A-Z]+:[A-Z0-9.\-]+$")] | None = None
-    sources: list[Id] = []  # where identifiers and the parent link were checked
+    sources: list[Id] = Field(default_factory=list)  # where identifiers and the parent link were checked
 
 
 class Source(Record):
@@ -162,7 +162,7 @@ class DealClaim(Claim):
     amount: Amount | None = None  # the deal's total
     quantity: Amount | None = None  # non-monetary size: shares, gigawatts, chips
     term: Annotated[str, StringConstraints(pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$")] | None = None
-    participations: dict[Id, ParticipationFigure] = {}
+    participations: dict[Id, ParticipationFigure] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _closed_not_in_future(self) -> Self:
@@ -226,7 +226,7 @@ class Observation(Record):
 
     id: Id
     metric: Metric
-    orgs: list[Id] = []
+    orgs: list[Id] = Field(default_factory=list)
     segment: Text | None = None  # what a group or market-level figure covers
     subject: Text | None = None  # e.g. the model a token price is for
     year: int | None = Field(default=None, ge=1900, le=2100)

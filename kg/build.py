@@ -37,6 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.output import naming
+from kg.output.direct import DirectFile
 from kg.output.progress import Progress, silent
 from kg.paths import ONTOLOGY_DIR
 from kg.projection import tables as projection_tables
@@ -168,7 +169,7 @@ def _write_generation(checker: Checker, target: Path, fingerprint: str, formats:
     with streamed_load(target / STORE_DIR, nt, fingerprint, then=ontology_paths(), lenient=True) as feed:
         # the collector is paused while records are read and turned into triples and table rows: nothing
         # made here forms cycles, and at 100k organisations its repeated walks of the growing heap took 30 s
-        with nt.open("wb") as stream, paused_gc():
+        with DirectFile(nt) as stream, paused_gc():
             writer = TripleWriter(stream, *([] if feed is None else [feed]))
             builder = GraphBuilder(writer)
             rows = TableRows(lambda: builder.fx)

@@ -60,6 +60,19 @@ def test_round_trip_amounts_dates_and_sources(built: kg.KnowledgeGraph) -> None:
     assert undisclosed.u.tolist() == [True]
 
 
+def test_text_with_quotes_backslashes_and_line_breaks_comes_back_as_written(tmp_path: Path) -> None:
+    data = mini()
+    tricky = 'Alpha "the lab"\\ Ltd.\nline two\r\ttab, \\n not a break, ü €'
+    data["entities"]["orgs.yaml"][0]["description"] = tricky  # alpha-lab
+    data["deals"]["deals.yaml"][0]["claims"][0]["note"] = tricky
+    graph = kg.load(write_dataset(tmp_path / "data", data), tmp_path / "out")
+    frame = graph.sparql("""PREFIX aikg: <https://w3id.org/aikg/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?text WHERE { { ?o aikg:recordId "alpha-lab" ; dcterms:description ?text }
+                             UNION { ?c rdfs:comment ?text } }""")
+    assert frame.text.tolist() == [tricky, tricky]
+
+
 def test_derived_shortcuts_are_rebuilt_from_deals(built: kg.KnowledgeGraph) -> None:
     frame = built.sparql("""PREFIX aikg: <https://w3id.org/aikg/ontology#>
         SELECT ?a ?p ?b WHERE { ?x ?prop ?y . ?prop a aikg:DerivedProperty .

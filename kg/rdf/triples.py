@@ -86,7 +86,8 @@ def _int(value: int) -> str:
 
 class TripleWriter:
     """Writes N-Triples lines in batches, UTF-8 encoded, to each of ``streams`` (binary: the build's file
-    and the store's loader); subjects are IRIs, objects IRIs or literals."""
+    and the store's loader); subjects are IRIs, objects IRIs or literals. The lines are written out by
+    :meth:`spill` once a batch is full and by :meth:`flush` at the end."""
 
     BATCH = 100_000
 
@@ -327,9 +328,9 @@ class GraphBuilder:
             w.add(a, _AMOUNT.per, _lit(amount.per))
         if amount.unit:
             w.add(a, _AMOUNT.unit, _lit(amount.unit))
-        for value, via_field in ((amount.value, _AMOUNT.value), (amount.min, _AMOUNT.min), (amount.max, _AMOUNT.max)):
+        for predicate, value in ((_AMOUNT.value, amount.value), (_AMOUNT.min, amount.min), (_AMOUNT.max, amount.max)):
             if value is not None:
-                w.add(a, via_field, _decimal(value))
+                w.add(a, predicate, _decimal(value))
         if amount.currency is None:
             return
         w.add(a, _AMOUNT.currency, _lit(amount.currency))
